@@ -1,0 +1,38 @@
+// Package scrape fetches runtime data from a target's pprof and expvar endpoints over HTTP,
+// with bounded reads, per-target request serialisation and errors phrased for users.
+package scrape
+
+import (
+	"context"
+	"time"
+
+	"github.com/leakwatch/pprof-datasource/pkg/memstats"
+)
+
+// Source tells where a target's MemStats came from.
+type Source string
+
+// The MemStats sources, cheapest first.
+const (
+	SourceExpvar    Source = "expvar"     // /debug/vars
+	SourceHeapDebug Source = "heap-debug" // /debug/pprof/heap?debug=1 trailer
+)
+
+// Snapshot is one scrape of one target.
+type Snapshot struct {
+	// Time is when the response arrived.
+	Time       time.Time
+	MemStats   *memstats.MemStats
+	Source     Source
+	Goroutines int
+	// HasGoroutines is false when no goroutine count could be read (MemStats may still be set).
+	HasGoroutines bool
+	// GoroutineErr explains a failed goroutine count while MemStats succeeded.
+	GoroutineErr error
+}
+
+// RuntimeScraper reads a target's MemStats and goroutine count. The collector depends on this
+// interface only, so its tests use a fake.
+type RuntimeScraper interface {
+	ScrapeRuntime(ctx context.Context, target string) (*Snapshot, error)
+}
