@@ -1,112 +1,113 @@
+// Package plugin wires the data source instance: settings, HTTP client, scraper, store and
+// collector, and the SDK handlers that serve queries, health checks and editor resources.
 package plugin
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"time"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
-	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+
+	"github.com/leakwatch/pprof-datasource/pkg/collector"
 	"github.com/leakwatch/pprof-datasource/pkg/models"
+	"github.com/leakwatch/pprof-datasource/pkg/scrape"
+	"github.com/leakwatch/pprof-datasource/pkg/store"
 )
 
-// Make sure Datasource implements required interfaces. This is important to do
-// since otherwise we will only get a not implemented error response from plugin in
-// runtime. In this example datasource instance implements backend.QueryDataHandler,
-// backend.CheckHealthHandler interfaces. Plugin should not implement all these
-// interfaces - only those which are required for a particular task.
 var (
 	_ backend.QueryDataHandler      = (*Datasource)(nil)
 	_ backend.CheckHealthHandler    = (*Datasource)(nil)
+	_ backend.CallResourceHandler   = (*Datasource)(nil)
 	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
 )
 
-// NewDatasource creates a new datasource instance.
-func NewDatasource(_ context.Context, _ backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
-	return &Datasource{}, nil
+// storageDirEnv names the environment variable that overrides the default storage base
+// directory; Grafana's own data path is used when it is exported to the plugin.
+const storageDirEnv = "GF_PLUGIN_LEAKWATCH_PPROF_STORAGE"
+
+// Datasource is one configured data source: it owns the collector scraping its targets and
+// the store holding their history.
+type Datasource struct {
+	settings  *models.PluginSettings
+	client    *http.Client
+	scraper   *scrape.Scraper
+	store     store.Store
+	collector *collector.Collector
+	mux       backend.QueryDataHandler
+	resources backend.CallResourceHandler
+	logger    log.Logger
 }
 
-// Datasource is an example datasource which can respond to data queries, reports
-// its health and has streaming skills.
-type Datasource struct{}
-
-// Dispose here tells plugin SDK that plugin wants to clean up resources when a new instance
-// created. As soon as datasource settings change detected by SDK old datasource instance will
-// be disposed and a new one will be created using NewSampleDatasource factory function.
-func (d *Datasource) Dispose() {
-	// Clean up datasource instance resources.
-}
-
-// QueryData handles multiple queries and returns multiple responses.
-// req contains the queries []DataQuery (where each query contains RefID as a unique identifier).
-// The QueryDataResponse contains a map of RefID to the response for each query, and each response
-// contains Frames ([]*Frame).
-func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
-	// create response struct
-	response := backend.NewQueryDataResponse()
-
-	// loop over queries and execute them individually.
-	for _, q := range req.Queries {
-		res := d.query(ctx, req.PluginContext, q)
-
-		// save the response in a hashmap
-		// based on with RefID as identifier
-		response.Responses[q.RefID] = res
-	}
-
-	return response, nil
-}
-
-type queryModel struct{}
-
-func (d *Datasource) query(_ context.Context, pCtx backend.PluginContext, query backend.DataQuery) backend.DataResponse {
-	var response backend.DataResponse
-
-	// Unmarshal the JSON into our queryModel.
-	var qm queryModel
-
-	err := json.Unmarshal(query.JSON, &qm)
+// NewDatasource is the instance factory Grafana's SDK calls for every settings version.
+func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+	ps, err := models.LoadPluginSettings(s)
 	if err != nil {
-		return backend.ErrDataResponse(backend.StatusBadRequest, fmt.Sprintf("json unmarshal: %v", err.Error()))
+		return nil, fmt.Errorf("invalid data source settings: %w", err)
 	}
-
-	// create data frame response.
-	// For an overview on data frames and how grafana handles them:
-	// https://grafana.com/developers/plugin-tools/introduction/data-frames
-	frame := data.NewFrame("response")
-
-	// add fields.
-	frame.Fields = append(frame.Fields,
-		data.NewField("time", nil, []time.Time{query.TimeRange.From, query.TimeRange.To}),
-		data.NewField("values", nil, []int64{10, 20}),
-	)
-
-	// add the frames to the response.
-	response.Frames = append(response.Frames, frame)
-
-	return response
+	client, err := scrape.NewHTTPClient(ctx, s, ps)
+	if err != nil {
+		return nil, fmt.Errorf("could not create the HTTP client: %w", err)
+	}
+	ds := &Datasource{
+		settings: ps,
+		client:   client,
+		scraper:  scrape.New(client, ps),
+		logger:   log.DefaultLogger.With("datasource", s.UID),
+	}
+	ds.store = store.OpenOrMemory(storageDir(ps), store.TSDBOptions{
+		Retention: ps.Retention, MaxBytes: ps.StorageMaxBytes, Logger: nil,
+	})
+	if info := ds.store.Info(); !info.Durable {
+		ds.logger.Warn("keeping history in memory only", "reason", info.Reason)
+	}
+	names := make([]string, len(ps.Targets))
+	for i, t := range ps.Targets {
+		names[i] = t.Name
+	}
+	ds.collector = collector.New(ds.scraper, ds.store, collector.Config{
+		Targets: names, Interval: ps.ScrapeInterval, Timeout: ps.Timeout, Seed: s.UID, Logger: ds.logger,
+	})
+	ds.collector.Start()
+	ds.mux = ds.newQueryMux()
+	ds.resources = ds.newResourceHandler()
+	return ds, nil
 }
 
-// CheckHealth handles health checks sent from Grafana to the plugin.
-// The main use case for these health checks is the test button on the
-// datasource configuration page which allows users to verify that
-// a datasource is working as expected.
-func (d *Datasource) CheckHealth(_ context.Context, req *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
-	res := &backend.CheckHealthResult{}
-	config, err := models.LoadPluginSettings(*req.PluginContext.DataSourceInstanceSettings)
+// newQueryMux routes queries by type; each query type has its own handler file.
+func (d *Datasource) newQueryMux() *datasource.QueryTypeMux {
+	mux := datasource.NewQueryTypeMux()
+	mux.HandleFunc(string(models.QueryTypeRuntime), d.handleRuntime)
+	// Queries saved before a type was chosen (or by the default query) are runtime queries.
+	mux.HandleFunc("", d.handleRuntime)
+	return mux
+}
 
-	if err != nil {
-		res.Status = backend.HealthStatusError
-		res.Message = "Unable to load settings"
-		return res, nil
+var unsafePathChars = regexp.MustCompile(`[^a-zA-Z0-9._-]`)
+
+// storageDir is the per-instance directory: several data sources of this plugin must never
+// share (or lock each other out of) one database.
+func storageDir(ps *models.PluginSettings) string {
+	base := ps.StoragePath
+	if base == "" {
+		base = os.Getenv(storageDirEnv)
 	}
-
-	_ = config
-
-	return &backend.CheckHealthResult{
-		Status:  backend.HealthStatusOk,
-		Message: "Data source is working",
-	}, nil
+	if base == "" {
+		if gf := os.Getenv("GF_PATHS_DATA"); gf != "" {
+			base = filepath.Join(gf, "leakwatch-pprof-datasource")
+		} else {
+			base = filepath.Join(os.TempDir(), "leakwatch-pprof-datasource")
+		}
+	}
+	uid := ps.UID
+	if uid == "" {
+		uid = "default"
+	}
+	return filepath.Join(base, unsafePathChars.ReplaceAllString(uid, "_"))
 }

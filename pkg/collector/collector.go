@@ -1,0 +1,212 @@
+// Package collector scrapes every configured target on its interval and appends the samples
+// to the store. Queries never wait on it: they read what it has stored.
+package collector
+
+import (
+	"context"
+	"errors"
+	"hash/fnv"
+	"sync"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+
+	"github.com/leakwatch/pprof-datasource/pkg/metrics"
+	"github.com/leakwatch/pprof-datasource/pkg/scrape"
+	"github.com/leakwatch/pprof-datasource/pkg/store"
+)
+
+// Status is the outcome of a target's most recent scrape, for frame notices and Save & test.
+type Status struct {
+	LastAttempt time.Time
+	LastSuccess time.Time
+	// LastError is nil when the most recent scrape succeeded.
+	LastError error
+	Source    scrape.Source
+}
+
+// Collector runs one scrape loop per target.
+type Collector struct {
+	scraper  scrape.RuntimeScraper
+	store    store.Store
+	targets  []string
+	interval time.Duration
+	timeout  time.Duration
+	seed     string
+	logger   log.Logger
+
+	mu     sync.Mutex
+	status map[string]Status
+	procs  map[string]*process
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Config holds what a Collector needs besides its scraper and store.
+type Config struct {
+	Targets  []string
+	Interval time.Duration
+	// Timeout bounds one scrape (all its requests).
+	Timeout time.Duration
+	// Seed spreads the start offsets of different data sources scraping the same targets.
+	Seed   string
+	Logger log.Logger
+}
+
+// New creates a collector; Start begins scraping.
+func New(sc scrape.RuntimeScraper, st store.Store, cfg Config) *Collector {
+	if cfg.Logger == nil {
+		cfg.Logger = log.DefaultLogger
+	}
+	if cfg.Timeout <= 0 || cfg.Timeout > cfg.Interval {
+		// A scrape must not outlive its interval, or a hung target would pile up scrapes.
+		cfg.Timeout = cfg.Interval
+	}
+	return &Collector{
+		scraper: sc, store: st, targets: cfg.Targets, interval: cfg.Interval, timeout: cfg.Timeout,
+		seed: cfg.Seed, logger: cfg.Logger,
+		status: make(map[string]Status), procs: make(map[string]*process),
+	}
+}
+
+// Start launches one loop per target, each first firing at its own offset within the
+// interval so that targets (and data sources) are not scraped in bursts.
+func (c *Collector) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	for _, t := range c.targets {
+		c.wg.Add(1)
+		go func(target string) {
+			defer c.wg.Done()
+			c.loop(ctx, target)
+		}(t)
+	}
+}
+
+// Stop ends every loop and waits for in-flight scrapes to finish or time out.
+func (c *Collector) Stop() {
+	if c.cancel != nil {
+		c.cancel()
+	}
+	c.wg.Wait()
+}
+
+// Status returns the latest scrape status of a target, and false before its first scrape.
+func (c *Collector) Status(target string) (Status, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.status[target]
+	return s, ok
+}
+
+// Interval is the scrape interval.
+func (c *Collector) Interval() time.Duration { return c.interval }
+
+func (c *Collector) loop(ctx context.Context, target string) {
+	offset := c.offset(target)
+	next := time.Now().Truncate(c.interval).Add(offset)
+	if !next.After(time.Now()) {
+		next = next.Add(c.interval)
+	}
+	timer := time.NewTimer(time.Until(next))
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		c.ScrapeOnce(ctx, target, next)
+		// Skip ticks missed by a slow scrape rather than firing them back to back.
+		for next = next.Add(c.interval); !next.After(time.Now()); next = next.Add(c.interval) {
+		}
+		timer.Reset(time.Until(next))
+	}
+}
+
+// offset is a stable per-target jitter in [0, interval).
+func (c *Collector) offset(target string) time.Duration {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(c.seed + "\x00" + target))
+	return time.Duration(h.Sum64() % uint64(c.interval))
+}
+
+// ScrapeOnce scrapes one target for the tick at time tick and stores the result. Samples are
+// stamped with the tick, not the arrival time: a regular grid compresses far better and
+// lines up the series of all targets.
+func (c *Collector) ScrapeOnce(ctx context.Context, target string, tick time.Time) {
+	sctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	st := c.processState(ctx, target)
+	snap, err := c.scraper.ScrapeRuntime(sctx, target)
+	tickMs := tick.UnixMilli()
+	now := time.Now()
+	var samples []store.Sample
+	if err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return // shutting down: not the target's fault
+		}
+		samples = []store.Sample{{Target: target, Series: metrics.RawUp, T: tickMs, V: 0}}
+	} else {
+		samples = samplesFor(target, tickMs, snap, st)
+	}
+	if aerr := c.store.Append(ctx, samples); aerr != nil && !errors.Is(aerr, store.ErrClosed) {
+		c.logger.Error("could not store samples", "target", target, "error", aerr)
+	}
+	c.mu.Lock()
+	s := c.status[target]
+	s.LastAttempt = now
+	s.LastError = err
+	if err == nil {
+		s.LastSuccess = now
+		s.Source = snap.Source
+	} else {
+		c.logger.Warn("scrape failed", "target", target, "error", err)
+	}
+	c.status[target] = s
+	c.mu.Unlock()
+}
+
+// processState returns the remembered process of a target, on first use restoring it from the
+// store so that a plugin restart neither re-records GC cycles nor mistakes the target for a
+// new process.
+func (c *Collector) processState(ctx context.Context, target string) *process {
+	c.mu.Lock()
+	st, ok := c.procs[target]
+	c.mu.Unlock()
+	if ok {
+		return st
+	}
+	st = &process{}
+	now := time.Now().UnixMilli()
+	last := func(series string) (store.Point, bool) {
+		p, ok, err := c.store.Last(ctx, target, series, now)
+		return p, ok && err == nil
+	}
+	if p, ok := last(metrics.RawNumGC); ok {
+		st.numGC = uint32(p.V)
+		st.known = true
+	}
+	if p, ok := last(metrics.RawTotalAlloc); ok {
+		st.totalAlloc = uint64(p.V)
+	}
+	if p, ok := last(metrics.RawLastGC); ok {
+		st.lastGCNs = uint64(p.V * 1e9)
+	}
+	if p, ok := last(metrics.RawProcessStart); ok {
+		st.start = p.V
+	} else {
+		st.known = false
+	}
+	if p, ok := last(metrics.RawGCPause); ok {
+		st.lastPauseMs = p.T
+	}
+	if p, ok := last(metrics.RawHeapPostGC); ok {
+		st.lastPostMs = p.T
+	}
+	c.mu.Lock()
+	c.procs[target] = st
+	c.mu.Unlock()
+	return st
+}

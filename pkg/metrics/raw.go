@@ -1,0 +1,34 @@
+// Package metrics defines the catalog of runtime metrics the data source serves and derives
+// each of them from the raw series the collector stores: gauges, counter rates that survive
+// process restarts, ratios, windowed GC CPU, per-cycle pauses and robust leak slopes.
+package metrics
+
+// Raw series names as stored by the collector. Values are the MemStats fields as float64,
+// except where noted. Every series of one scrape shares that scrape's timestamp.
+const (
+	RawUp           = "up" // 1 when the scrape succeeded, 0 when it failed
+	RawHeapAlloc    = "heap_alloc"
+	RawHeapInuse    = "heap_inuse"
+	RawHeapIdle     = "heap_idle"
+	RawHeapReleased = "heap_released"
+	RawHeapSys      = "heap_sys"
+	RawHeapObjects  = "heap_objects"
+	RawStackInuse   = "stack_inuse"
+	RawSys          = "sys"
+	RawNextGC       = "next_gc"
+	RawMaxRSS       = "max_rss"
+	RawGoroutines   = "goroutines"
+	RawTotalAlloc   = "total_alloc"
+	RawMallocs      = "mallocs"
+	RawNumGC        = "num_gc"
+	RawNumForcedGC  = "num_forced_gc"
+	RawPauseTotalNs = "pause_total_ns" // only when the target serves expvar
+	RawGCCPU        = "gc_cpu_fraction"
+	RawLastGC       = "last_gc_seconds"       // Unix seconds of the last GC end
+	RawProcessStart = "process_start_seconds" // estimated Unix seconds the process started
+	// RawGCPause holds one point per GC cycle at the cycle's end time, value = STW seconds.
+	RawGCPause = "gc_pause_seconds"
+	// RawHeapPostGC holds one point per observed GC at that GC's end time: the estimated heap
+	// right after the collection (see the README's metric catalog for the estimator).
+	RawHeapPostGC = "heap_post_gc"
+)

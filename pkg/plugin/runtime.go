@@ -1,0 +1,171 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/leakwatch/pprof-datasource/pkg/collector"
+	"github.com/leakwatch/pprof-datasource/pkg/frames"
+	"github.com/leakwatch/pprof-datasource/pkg/metrics"
+	"github.com/leakwatch/pprof-datasource/pkg/models"
+	"github.com/leakwatch/pprof-datasource/pkg/store"
+)
+
+// statusFunc reports a target's latest scrape outcome; the collector provides it.
+type statusFunc func(target string) (collector.Status, bool)
+
+// runtimeQuerier answers runtime queries from stored samples only: a query never waits on a
+// scrape, so a slow or dead target cannot slow a dashboard down.
+type runtimeQuerier struct {
+	store    store.Querier
+	status   statusFunc
+	targets  []models.Target
+	interval time.Duration
+	now      func() time.Time
+}
+
+func (d *Datasource) runtimeQuerier() *runtimeQuerier {
+	return &runtimeQuerier{
+		store: d.store, status: d.collector.Status, targets: d.settings.Targets,
+		interval: d.settings.ScrapeInterval, now: time.Now,
+	}
+}
+
+func (r *runtimeQuerier) query(ctx context.Context, q *models.RuntimeQuery, window time.Duration, dq backend.DataQuery) backend.DataResponse {
+	targets, err := selectTargets(q.Targets, r.targets)
+	if err != nil {
+		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, err.Error())
+	}
+	ms := make([]*metrics.Metric, 0, len(q.Metrics))
+	for _, name := range q.Metrics {
+		m, err := metrics.Lookup(name)
+		if err != nil {
+			return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, err.Error())
+		}
+		ms = append(ms, m)
+	}
+	p := r.params(dq, window, q.Instant)
+	var series []frames.Series
+	for _, t := range targets {
+		ts, err := r.targetSeries(ctx, t, ms, p, len(ms) > 1)
+		if err != nil {
+			return backend.ErrorResponseWithErrorSource(backend.PluginError(fmt.Errorf("reading stored samples of target %q: %w", t.Name, err)))
+		}
+		series = append(series, ts...)
+	}
+	if q.Instant {
+		return backend.DataResponse{Frames: frames.NumericMulti(series)}
+	}
+	return backend.DataResponse{Frames: moveNotices(frames.TimeSeriesMulti(nonEmpty(series)), series)}
+}
+
+// params chooses the evaluation grid: never finer than the scrape interval (finer steps would
+// only add empty buckets), coarse enough to respect the panel's MaxDataPoints.
+func (r *runtimeQuerier) params(dq backend.DataQuery, window time.Duration, instant bool) metrics.Params {
+	from, to := dq.TimeRange.From.UnixMilli(), dq.TimeRange.To.UnixMilli()
+	step := r.interval.Milliseconds()
+	if iv := dq.Interval.Milliseconds(); iv > step {
+		step = iv
+	}
+	if dq.MaxDataPoints > 0 {
+		if s := (to - from) / dq.MaxDataPoints; s > step {
+			step = s
+		}
+	}
+	if instant {
+		// The newest value: evaluate just enough history for rates and windowed estimates.
+		step = r.interval.Milliseconds()
+		from = to - 3*step
+	}
+	return metrics.Params{FromMs: from, ToMs: to, StepMs: step, WindowMs: window.Milliseconds()}
+}
+
+func (r *runtimeQuerier) targetSeries(ctx context.Context, t models.Target, ms []*metrics.Metric, p metrics.Params, labelMetric bool) ([]frames.Series, error) {
+	need := map[string]bool{}
+	var raw []string
+	for _, m := range ms {
+		for _, s := range m.Raw {
+			if !need[s] {
+				need[s] = true
+				raw = append(raw, s)
+			}
+		}
+	}
+	points, err := r.store.Select(ctx, t.Name, raw, p.FromMs-p.LookbackMs(), p.ToMs)
+	if err != nil {
+		return nil, err
+	}
+	notices := r.notices(t.Name)
+	out := make([]frames.Series, 0, len(ms))
+	for _, m := range ms {
+		labels := data.Labels{"target": t.Name}
+		for k, v := range t.Labels {
+			labels[k] = v
+		}
+		if labelMetric {
+			// Several metrics in one query would otherwise share a label set, which alerting
+			// rejects; the metric label keeps every series uniquely identified.
+			labels["metric"] = m.Name
+		}
+		out = append(out, frames.Series{
+			Metric: m.Name, Labels: labels, Unit: m.Unit, Points: m.Evaluate(points, p),
+			Notices: notices, IntervalMs: p.StepMs,
+		})
+	}
+	return out, nil
+}
+
+// notices explains a failing target next to its (gapped) series.
+func (r *runtimeQuerier) notices(target string) []data.Notice {
+	st, ok := r.status(target)
+	if !ok || st.LastError == nil {
+		return nil
+	}
+	since := "never succeeded since the plugin started"
+	if !st.LastSuccess.IsZero() {
+		since = fmt.Sprintf("last success %s ago", r.now().Sub(st.LastSuccess).Round(time.Second))
+	}
+	return []data.Notice{{
+		Severity: data.NoticeSeverityWarning,
+		Text:     fmt.Sprintf("target %q: latest scrape failed (%s): %v", target, since, st.LastError),
+	}}
+}
+
+func nonEmpty(series []frames.Series) []frames.Series {
+	out := make([]frames.Series, 0, len(series))
+	for _, s := range series {
+		if len(s.Points) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// moveNotices keeps the notices of series that had no points (and so no frame) by attaching
+// them to the first frame, de-duplicated.
+func moveNotices(fs data.Frames, series []frames.Series) data.Frames {
+	seen := map[string]bool{}
+	for _, f := range fs {
+		if f.Meta != nil {
+			for _, n := range f.Meta.Notices {
+				seen[n.Text] = true
+			}
+		}
+	}
+	for _, s := range series {
+		if len(s.Points) > 0 {
+			continue
+		}
+		for _, n := range s.Notices {
+			if !seen[n.Text] {
+				seen[n.Text] = true
+				fs[0].Meta.Notices = append(fs[0].Meta.Notices, n)
+			}
+		}
+	}
+	return fs
+}
