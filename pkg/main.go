@@ -1,3 +1,4 @@
+// Command gpx_pprof is the backend of the Go pprof data source; Grafana starts it as a plugin.
 package main
 
 import (
@@ -5,20 +6,16 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+
 	"github.com/leakwatch/pprof-datasource/pkg/plugin"
 )
 
+// pluginID must match src/plugin.json; the build may override it with -X.
+var pluginID = "leakwatch-pprof-datasource"
+
 func main() {
-	// Start listening to requests sent from Grafana. This call is blocking so
-	// it won't finish until Grafana shuts down the process or the plugin choose
-	// to exit by itself using os.Exit. Manage automatically manages life cycle
-	// of datasource instances. It accepts datasource instance factory as first
-	// argument. This factory will be automatically called on incoming request
-	// from Grafana to create different instances of SampleDatasource (per datasource
-	// ID). When datasource configuration changed Dispose method will be called and
-	// new datasource instance created using NewSampleDatasource factory.
-	if err := datasource.Manage("leakwatch-pprof-datasource", plugin.NewDatasource, datasource.ManageOpts{}); err != nil {
-		log.DefaultLogger.Error(err.Error())
+	if err := datasource.Manage(pluginID, plugin.NewDatasource, datasource.ManageOpts{}); err != nil {
+		log.DefaultLogger.Error("plugin exited", "error", err)
 		os.Exit(1)
 	}
 }

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The project's test command: static checks, Go unit, fuzz and integration tests, frontend
+# checks and tests, and the production build of both halves of the plugin.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "gofmt"
+unformatted=$(gofmt -l -s pkg examples test)
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "staticcheck"
+staticcheck ./...
+
+step "generated TypeScript query model is current"
+go test -count=1 -run TestTypeScriptModelIsCurrent ./pkg/models
+
+step "go test (race detector, includes the integration tests against the built plugin binary)"
+go test -race -count=1 -timeout 20m ./...
+
+step "short fuzzing of the parsers"
+for f in $(go test -list '^Fuzz' ./pkg/memstats | grep '^Fuzz'); do
+  go test -run='^$' -fuzz="^${f}\$" -fuzztime=10s ./pkg/memstats
+done
+
+step "frontend: typecheck, lint, prettier, unit tests"
+npm run typecheck
+npm run lint
+npx prettier --check "src/**/*.{ts,tsx,json}" "*.{js,mjs,ts,json}"
+npm run test:ci
+
+step "build: frontend bundle and backend binary"
+npm run build
+bash scripts/build-backend.sh
+test -s dist/module.js
+test -x dist/gpx_pprof_linux_amd64
+echo "all checks passed"
