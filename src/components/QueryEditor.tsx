@@ -1,45 +1,19 @@
-import React, { ChangeEvent } from 'react';
-import { InlineField, Input, Stack } from '@grafana/ui';
-import { QueryEditorProps } from '@grafana/data';
-import { DataSource } from '../datasource';
-import { MyDataSourceOptions, MyQuery } from '../types';
+import React, { ComponentType } from 'react';
 
-type Props = QueryEditorProps<DataSource, MyQuery, MyDataSourceOptions>;
+import { PprofQuery, QueryType } from '../types/query';
+import { RuntimeQueryEditor } from './query/RuntimeQueryEditor';
+import { EditorProps } from './query/types';
 
-export function QueryEditor({ query, onChange, onRunQuery }: Props) {
-  const onQueryTextChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onChange({ ...query, queryText: event.target.value });
-  };
+/** editors selects the editor of each query type; a new type fails to compile until it has one. */
+const editors: { [T in QueryType]: ComponentType<EditorProps<Extract<PprofQuery, { queryType: T }>>> } = {
+  [QueryType.Runtime]: RuntimeQueryEditor,
+};
 
-  const onConstantChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onChange({ ...query, constant: parseFloat(event.target.value) });
-    // executes the query
-    onRunQuery();
-  };
-
-  const { queryText, constant } = query;
-
-  return (
-    <Stack gap={0}>
-      <InlineField label="Constant">
-        <Input
-          id="query-editor-constant"
-          onChange={onConstantChange}
-          value={constant}
-          width={8}
-          type="number"
-          step="0.1"
-        />
-      </InlineField>
-      <InlineField label="Query Text" labelWidth={16} tooltip="Not used yet">
-        <Input
-          id="query-editor-query-text"
-          onChange={onQueryTextChange}
-          value={queryText || ''}
-          required
-          placeholder="Enter a query"
-        />
-      </InlineField>
-    </Stack>
-  );
+/** QueryEditor shows the editor of the query's type. */
+export function QueryEditor(props: EditorProps) {
+  // Queries saved without a type (e.g. created through the API) are runtime queries, the
+  // only type the backend had when they could have been written.
+  const query: PprofQuery = { ...props.query, queryType: props.query.queryType ?? QueryType.Runtime };
+  const Editor = editors[query.queryType];
+  return <Editor {...props} query={query} />;
 }

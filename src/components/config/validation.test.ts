@@ -1,0 +1,86 @@
+import { parseDurationMs } from '../../duration';
+import { durationError, formatLabels, parseLabels, urlError, validateTargets } from './validation';
+
+describe('parseDurationMs', () => {
+  it.each([
+    ['15s', 15_000],
+    ['1h30m', 5_400_000],
+    ['500ms', 500],
+    ['1.5h', 5_400_000],
+    ['7d', 604_800_000],
+    ['2w', 1_209_600_000],
+  ])('reads %s', (text, ms) => {
+    expect(parseDurationMs(text)).toBe(ms);
+  });
+
+  it.each(['', '15', 'd', '7 days', '1d2h', '-5s', 'abc'])('rejects %p', (text) => {
+    expect(parseDurationMs(text)).toBeUndefined();
+  });
+});
+
+describe('durationError', () => {
+  it('accepts empty values, which mean the default', () => {
+    expect(durationError(undefined)).toBeUndefined();
+    expect(durationError('')).toBeUndefined();
+  });
+
+  it('enforces a minimum', () => {
+    expect(durationError('50ms', 100)).toBe('Must be at least 100ms');
+    expect(durationError('0s')).toBe('Must be greater than zero');
+  });
+});
+
+describe('urlError', () => {
+  it.each(['http://api:6060', 'https://api.example.com/base', 'http://10.0.0.1:8080'])('accepts %s', (url) => {
+    expect(urlError(url)).toBeUndefined();
+  });
+
+  it.each([
+    ['', /Enter the base URL/],
+    ['api:6060', /http:\/\/ or https:\/\//],
+    ['ftp://api', /http:\/\/ or https:\/\//],
+    ['http//api', /Not a valid URL/],
+  ])('rejects %p', (url, message) => {
+    expect(urlError(url)).toMatch(message);
+  });
+});
+
+describe('parseLabels', () => {
+  it('reads key=value pairs and round-trips through formatLabels', () => {
+    const parsed = parseLabels(' team=core ,env=prod,, ');
+
+    expect(parsed).toEqual({ labels: { team: 'core', env: 'prod' } });
+    expect(formatLabels(parsed.labels)).toBe('env=prod, team=core');
+  });
+
+  it('keeps the valid pairs and explains the others', () => {
+    const parsed = parseLabels('env=prod, __meta=x, target=y, nopair, env=dev');
+
+    expect(parsed.labels).toEqual({ env: 'prod' });
+    expect(parsed.error).toContain('"__meta" is reserved');
+    expect(parsed.error).toContain('"target" is reserved');
+    expect(parsed.error).toContain('"nopair" is not a key=value pair');
+    expect(parsed.error).toContain('Label "env" is set twice');
+  });
+});
+
+describe('validateTargets', () => {
+  it('accepts distinct, well-formed targets', () => {
+    expect(
+      validateTargets([
+        { name: 'api', url: 'http://api:6060', labels: { env: 'prod' } },
+        { name: 'worker', url: 'http://worker:6060' },
+      ])
+    ).toEqual([{}, {}]);
+  });
+
+  it('rejects names the query language reads as patterns', () => {
+    const [star, regex] = validateTargets([
+      { name: '*', url: 'http://a:1' },
+      { name: '/a.*/', url: 'http://b:1' },
+    ]);
+
+    expect(star.name).toMatch(/target patterns/);
+    expect(regex.name).toMatch(/target patterns/);
+  });
+});
