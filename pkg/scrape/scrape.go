@@ -21,13 +21,18 @@ const (
 // Snapshot is one scrape of one target.
 type Snapshot struct {
 	// Time is when the response arrived.
-	Time       time.Time
-	MemStats   *memstats.MemStats
-	Source     Source
+	Time time.Time
+	// MemStats is always set in a Snapshot returned without error.
+	MemStats *memstats.MemStats
+	// Source tells which endpoint MemStats came from; the two differ slightly (only expvar
+	// has PauseTotalNs, only the heap trailer has MaxRSS).
+	Source Source
+	// Goroutines is the goroutine count, valid when HasGoroutines.
 	Goroutines int
 	// HasGoroutines is false when no goroutine count could be read (MemStats may still be set).
 	HasGoroutines bool
-	// GoroutineErr explains a failed goroutine count while MemStats succeeded.
+	// GoroutineErr explains a failed goroutine count while MemStats succeeded; it is a
+	// *TargetError or a *FallbackError.
 	GoroutineErr error
 }
 
