@@ -192,7 +192,7 @@ func (c *Collector) processState(ctx context.Context, target string) *process {
 		st.totalAlloc = uint64(p.V)
 	}
 	if p, ok := last(metrics.RawLastGC); ok {
-		st.lastGCNs = uint64(p.V * 1e9)
+		st.lastGCNs = uint64(p.V) * 1e6
 	}
 	if p, ok := last(metrics.RawProcessStart); ok {
 		st.start = p.V

@@ -47,7 +47,6 @@ func samplesFor(target string, tick int64, snap *scrape.Snapshot, st *process) [
 	add(metrics.RawUp, 1)
 	add(metrics.RawHeapAlloc, float64(m.HeapAlloc))
 	add(metrics.RawHeapInuse, float64(m.HeapInuse))
-	add(metrics.RawHeapIdle, float64(m.HeapIdle))
 	add(metrics.RawHeapReleased, float64(m.HeapReleased))
 	add(metrics.RawHeapSys, float64(m.HeapSys))
 	add(metrics.RawHeapObjects, float64(m.HeapObjects))
@@ -67,9 +66,9 @@ func samplesFor(target string, tick int64, snap *scrape.Snapshot, st *process) [
 	if m.HasPauseTotal {
 		add(metrics.RawPauseTotalNs, float64(m.PauseTotalNs))
 	}
-	add(metrics.RawGCCPU, m.GCCPUFraction)
+	add(metrics.RawGCCPU, math.Round(m.GCCPUFraction*1e9))
 	if m.LastGC != 0 {
-		add(metrics.RawLastGC, float64(m.LastGC)/1e9)
+		add(metrics.RawLastGC, float64(m.LastGC/1e6))
 	}
 	add(metrics.RawProcessStart, st.start)
 
@@ -118,7 +117,7 @@ func pauseSamples(target string, m *memstats.MemStats, st *process) []store.Samp
 			t = st.lastPauseMs + 1
 		}
 		st.lastPauseMs = t
-		out = append(out, store.Sample{Target: target, Series: metrics.RawGCPause, T: t, V: float64(ns) / 1e9})
+		out = append(out, store.Sample{Target: target, Series: metrics.RawGCPause, T: t, V: float64(ns)})
 	}
 	return out
 }
@@ -148,5 +147,5 @@ func postGCSample(target string, snap *scrape.Snapshot, st *process, restarted b
 		return store.Sample{}, false
 	}
 	st.lastPostMs = t
-	return store.Sample{Target: target, Series: metrics.RawHeapPostGC, T: t, V: est}, true
+	return store.Sample{Target: target, Series: metrics.RawHeapPostGC, T: t, V: math.Round(est)}, true
 }

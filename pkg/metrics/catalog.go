@@ -77,14 +77,7 @@ func ratio(name, unit, desc, formula string, raw []string, f func(v []float64) (
 	return Metric{
 		Name: name, Unit: unit, Kind: KindRatio, Description: desc, Formula: formula, Raw: raw,
 		compute: func(r map[string][]store.Point, p Params) []store.Point {
-			rows := joinRows(r, raw...)
-			pts := make([]store.Point, 0, len(rows))
-			for _, rw := range rows {
-				if v, ok := f(rw.V); ok {
-					pts = append(pts, store.Point{T: rw.T, V: v})
-				}
-			}
-			return lastPerBucket(pts, p)
+			return lastPerBucket(derive(joinRows(r, raw...), f), p)
 		},
 	}
 }
@@ -102,7 +95,14 @@ func share() func(v []float64) (float64, bool) {
 var catalog = []Metric{
 	gauge("heap_alloc", RawHeapAlloc, "bytes", "Bytes of allocated heap objects, reachable or not yet swept (MemStats.HeapAlloc)."),
 	gauge("heap_inuse", RawHeapInuse, "bytes", "Bytes in in-use heap spans (MemStats.HeapInuse)."),
-	gauge("heap_idle", RawHeapIdle, "bytes", "Bytes in idle heap spans, including released ones (MemStats.HeapIdle)."),
+	{
+		Name: "heap_idle", Unit: "bytes", Kind: KindGauge, Formula: "HeapIdle = HeapSys − HeapInuse",
+		Description: "Bytes in idle heap spans, including released ones (MemStats.HeapIdle).",
+		Raw:         []string{RawHeapSys, RawHeapInuse},
+		compute: func(r map[string][]store.Point, p Params) []store.Point {
+			return lastPerBucket(derive(joinRows(r, RawHeapSys, RawHeapInuse), func(v []float64) (float64, bool) { return v[0] - v[1], true }), p)
+		},
+	},
 	gauge("heap_released", RawHeapReleased, "bytes", "Bytes of idle spans returned to the OS (MemStats.HeapReleased)."),
 	gauge("heap_sys", RawHeapSys, "bytes", "Heap memory obtained from the OS, virtual (MemStats.HeapSys)."),
 	gauge("heap_objects", RawHeapObjects, "short", "Number of allocated heap objects (MemStats.HeapObjects)."),
@@ -137,23 +137,23 @@ var catalog = []Metric{
 			if len(r[RawPauseTotalNs]) > 0 {
 				return counterRate(joinRows(r, RawPauseTotalNs, RawProcessStart), p, 1e-9)
 			}
-			return eventRate(r[RawGCPause], successfulScrapes(r[RawUp]), p)
+			return eventRate(scaled(r[RawGCPause], 1e-9), successfulScrapes(r[RawUp]), p)
 		},
 	},
 
 	ratio("heap_inuse_ratio", "percentunit", "Share of the heap's memory in in-use spans.", "HeapInuse / HeapSys",
 		[]string{RawHeapInuse, RawHeapSys}, share()),
 	ratio("heap_idle_ratio", "percentunit", "Share of the heap's memory in idle spans not yet returned to the OS.", "(HeapIdle − HeapReleased) / HeapSys",
-		[]string{RawHeapIdle, RawHeapReleased, RawHeapSys}, func(v []float64) (float64, bool) {
-			if v[2] <= 0 {
+		[]string{RawHeapSys, RawHeapInuse, RawHeapReleased}, func(v []float64) (float64, bool) {
+			if v[0] <= 0 {
 				return 0, false
 			}
-			return (v[0] - v[1]) / v[2], true
+			return (v[0] - v[1] - v[2]) / v[0], true
 		}),
 	ratio("heap_released_ratio", "percentunit", "Share of the heap's memory returned to the OS.", "HeapReleased / HeapSys",
 		[]string{RawHeapReleased, RawHeapSys}, share()),
 	ratio("retained_free", "bytes", "Idle heap memory the runtime still holds (not released to the OS); large values mean a recent spike.", "HeapIdle − HeapReleased",
-		[]string{RawHeapIdle, RawHeapReleased}, func(v []float64) (float64, bool) { return v[0] - v[1], true }),
+		[]string{RawHeapSys, RawHeapInuse, RawHeapReleased}, func(v []float64) (float64, bool) { return v[0] - v[1] - v[2], true }),
 	ratio("fragmentation_bound", "percentunit", "Upper bound on the share of in-use spans not holding objects (fragmentation).", "(HeapInuse − HeapAlloc) / HeapInuse",
 		[]string{RawHeapInuse, RawHeapAlloc}, func(v []float64) (float64, bool) {
 			if v[0] <= 0 {
@@ -170,7 +170,9 @@ var catalog = []Metric{
 		Name: "gc_cpu_lifetime", Unit: "percentunit", Kind: KindGC, Formula: "GCCPUFraction",
 		Description: "GC share of CPU since the process started (lifetime average, MemStats.GCCPUFraction); barely moves after hours of uptime — alert on gc_cpu_windowed instead.",
 		Raw:         []string{RawGCCPU},
-		compute:     func(r map[string][]store.Point, p Params) []store.Point { return lastPerBucket(r[RawGCCPU], p) },
+		compute: func(r map[string][]store.Point, p Params) []store.Point {
+			return lastPerBucket(scaled(r[RawGCCPU], 1e-9), p)
+		},
 	},
 	{
 		Name: "gc_cpu_windowed", Unit: "percentunit", Kind: KindGC,
@@ -178,7 +180,12 @@ var catalog = []Metric{
 		Description: "Estimated GC share of CPU within the window, derived from the lifetime fraction at successive GC ends (see the README for the method and its error).",
 		Raw:         []string{RawGCCPU, RawLastGC, RawProcessStart},
 		compute: func(r map[string][]store.Point, p Params) []store.Point {
-			return windowedGCCPU(joinRows(r, RawGCCPU, RawLastGC, RawProcessStart), p)
+			rows := joinRows(r, RawGCCPU, RawLastGC, RawProcessStart)
+			for i := range rows {
+				rows[i].V[0] *= 1e-9 // parts per billion → fraction
+				rows[i].V[1] /= 1000 // ms → s, the unit of the start estimate
+			}
+			return windowedGCCPU(rows, p)
 		},
 	},
 	{
@@ -186,7 +193,7 @@ var catalog = []Metric{
 		Description: "Stop-the-world pause of every GC cycle, at the cycle's end time (the largest per step when cycles outnumber points).",
 		Raw:         []string{RawGCPause},
 		compute: func(r map[string][]store.Point, p Params) []store.Point {
-			pts := inRange(r[RawGCPause], p)
+			pts := inRange(scaled(r[RawGCPause], 1e-9), p)
 			if p.StepMs > 0 && int64(len(pts)) > (p.ToMs-p.FromMs)/p.StepMs+1 {
 				return maxPerBucket(pts, p)
 			}
@@ -219,6 +226,26 @@ func successfulScrapes(up []store.Point) []store.Point {
 		if p.V == 1 {
 			out = append(out, p)
 		}
+	}
+	return out
+}
+
+// derive computes one value per joined row; f returns false to skip a row.
+func derive(rows []row, f func(v []float64) (float64, bool)) []store.Point {
+	pts := make([]store.Point, 0, len(rows))
+	for _, rw := range rows {
+		if v, ok := f(rw.V); ok {
+			pts = append(pts, store.Point{T: rw.T, V: v})
+		}
+	}
+	return pts
+}
+
+// scaled converts stored integer units (ns, ppb) back to the catalog's units.
+func scaled(pts []store.Point, f float64) []store.Point {
+	out := make([]store.Point, len(pts))
+	for i, p := range pts {
+		out[i] = store.Point{T: p.T, V: p.V * f}
 	}
 	return out
 }

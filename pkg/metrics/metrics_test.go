@@ -37,22 +37,26 @@ func constant(start, step int64, n int, v float64) []store.Point {
 func TestHeapShareTripleSumsToOne(t *testing.T) {
 	// HeapSys = HeapInuse + HeapIdle and HeapReleased ⊆ HeapIdle, as the runtime guarantees.
 	rng := rand.New(rand.NewPCG(1, 2))
-	var inuse, idle, released, sys []store.Point
+	var inuse, released, sys []store.Point
 	for i := 0; i < 50; i++ {
 		tm := int64(i) * 15000
 		in := float64(rng.IntN(1<<30) + 8192)
 		id := float64(rng.IntN(1 << 30))
 		rel := math.Floor(id * rng.Float64())
 		inuse = append(inuse, store.Point{T: tm, V: in})
-		idle = append(idle, store.Point{T: tm, V: id})
 		released = append(released, store.Point{T: tm, V: rel})
 		sys = append(sys, store.Point{T: tm, V: in + id})
 	}
-	raw := map[string][]store.Point{RawHeapInuse: inuse, RawHeapIdle: idle, RawHeapReleased: released, RawHeapSys: sys}
+	raw := map[string][]store.Point{RawHeapInuse: inuse, RawHeapReleased: released, RawHeapSys: sys}
 	p := Params{FromMs: 0, ToMs: 49 * 15000, StepMs: 15000}
 	a := eval(t, "heap_inuse_ratio", raw, p)
 	b := eval(t, "heap_idle_ratio", raw, p)
 	c := eval(t, "heap_released_ratio", raw, p)
+	idle := eval(t, "heap_idle", raw, p)
+	require.Len(t, idle, 50)
+	for i := range idle {
+		assert.Equal(t, sys[i].V-inuse[i].V, idle[i].V, "HeapIdle = HeapSys − HeapInuse")
+	}
 	require.Len(t, a, 50)
 	require.Len(t, b, 50)
 	require.Len(t, c, 50)
@@ -134,7 +138,7 @@ func TestPauseRateFromTotalOrRing(t *testing.T) {
 	// The same pauses seen only as per-cycle points (no expvar): 4 ms over 4 s.
 	ring := map[string][]store.Point{
 		RawUp:      constant(0, 1000, 5, 1),
-		RawGCPause: {{T: 500, V: 0.001}, {T: 1500, V: 0.002}, {T: 3999, V: 0.001}, {T: 9000, V: 5}},
+		RawGCPause: {{T: 500, V: 1e6}, {T: 1500, V: 2e6}, {T: 3999, V: 1e6}, {T: 9000, V: 5e9}},
 	}
 	got = eval(t, "gc_pause_rate", ring, p)
 	require.Len(t, got, 1)
@@ -189,8 +193,8 @@ func TestWindowedGCCPU(t *testing.T) {
 		g += frac * (l - prevL)
 		prevL = l
 		tm := int64(l*1000) + 500
-		rows = append(rows, store.Point{T: tm, V: g / (l - s)})
-		lastGC = append(lastGC, store.Point{T: tm, V: l})
+		rows = append(rows, store.Point{T: tm, V: math.Round(g / (l - s) * 1e9)})
+		lastGC = append(lastGC, store.Point{T: tm, V: l * 1000})
 		start = append(start, store.Point{T: tm, V: s})
 	}
 	raw := map[string][]store.Point{RawGCCPU: rows, RawLastGC: lastGC, RawProcessStart: start}
@@ -212,9 +216,10 @@ func TestWindowedGCCPU(t *testing.T) {
 }
 
 func TestGCPausePerCycleKeepsPointsOrMaxPerBucket(t *testing.T) {
-	pts := []store.Point{{T: 100, V: 1}, {T: 200, V: 3}, {T: 1100, V: 2}}
+	pts := []store.Point{{T: 100, V: 1e9}, {T: 200, V: 3e9}, {T: 1100, V: 2e9}}
 	raw := map[string][]store.Point{RawGCPause: pts}
-	assert.Equal(t, pts, eval(t, "gc_pause", raw, Params{FromMs: 0, ToMs: 2000, StepMs: 500}))
+	assert.Equal(t, []store.Point{{T: 100, V: 1}, {T: 200, V: 3}, {T: 1100, V: 2}},
+		eval(t, "gc_pause", raw, Params{FromMs: 0, ToMs: 2000, StepMs: 500}))
 	assert.Equal(t, []store.Point{{T: 2000, V: 3}}, eval(t, "gc_pause", raw, Params{FromMs: 0, ToMs: 2000, StepMs: 2000}))
 }
 

@@ -4,12 +4,14 @@
 package metrics
 
 // Raw series names as stored by the collector. Values are the MemStats fields as float64,
-// except where noted. Every series of one scrape shares that scrape's timestamp.
+// except where noted. Every series of one scrape shares that scrape's timestamp. Every value is
+// stored as an integer (bytes, nanoseconds, milliseconds, parts per billion): the store's XOR
+// encoding compresses integer-valued floats several times better than fractions. HeapIdle is
+// not stored: the runtime guarantees HeapIdle = HeapSys − HeapInuse, so it is derived.
 const (
 	RawUp           = "up" // 1 when the scrape succeeded, 0 when it failed
 	RawHeapAlloc    = "heap_alloc"
 	RawHeapInuse    = "heap_inuse"
-	RawHeapIdle     = "heap_idle"
 	RawHeapReleased = "heap_released"
 	RawHeapSys      = "heap_sys"
 	RawHeapObjects  = "heap_objects"
@@ -22,12 +24,12 @@ const (
 	RawMallocs      = "mallocs"
 	RawNumGC        = "num_gc"
 	RawNumForcedGC  = "num_forced_gc"
-	RawPauseTotalNs = "pause_total_ns" // only when the target serves expvar
-	RawGCCPU        = "gc_cpu_fraction"
-	RawLastGC       = "last_gc_seconds"       // Unix seconds of the last GC end
+	RawPauseTotalNs = "pause_total_ns"        // only when the target serves expvar
+	RawGCCPU        = "gc_cpu_ppb"            // GCCPUFraction in parts per billion
+	RawLastGC       = "last_gc_ms"            // Unix milliseconds of the last GC end
 	RawProcessStart = "process_start_seconds" // estimated Unix seconds the process started
-	// RawGCPause holds one point per GC cycle at the cycle's end time, value = STW seconds.
-	RawGCPause = "gc_pause_seconds"
+	// RawGCPause holds one point per GC cycle at the cycle's end time, value = STW nanoseconds.
+	RawGCPause = "gc_pause_ns"
 	// RawHeapPostGC holds one point per observed GC at that GC's end time: the estimated heap
 	// right after the collection (see the README's metric catalog for the estimator).
 	RawHeapPostGC = "heap_post_gc"
