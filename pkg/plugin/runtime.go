@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -150,9 +152,13 @@ func (r *runtimeQuerier) notices(target string) []data.Notice {
 	if !st.LastSuccess.IsZero() {
 		since = fmt.Sprintf("last success %s ago", r.now().Sub(st.LastSuccess).Round(time.Second))
 	}
+	msg := st.LastError.Error()
+	if !strings.Contains(msg, strconv.Quote(target)) {
+		msg = fmt.Sprintf("target %q: %s", target, msg)
+	}
 	return []data.Notice{{
 		Severity: data.NoticeSeverityWarning,
-		Text:     fmt.Sprintf("target %q: latest scrape failed (%s): %v", target, since, st.LastError),
+		Text:     fmt.Sprintf("latest scrape failed (%s): %s", since, msg),
 	}}
 }
 
