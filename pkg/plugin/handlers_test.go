@@ -2,8 +2,8 @@ package plugin
 
 import (
 	"context"
-	"expvar"
 	"encoding/json"
+	"expvar"
 	"net/http"
 	"net/http/httptest"
 	"net/http/pprof"
