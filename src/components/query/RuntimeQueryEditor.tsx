@@ -1,5 +1,13 @@
 import React, { useMemo } from 'react';
-import { ComboboxOption, InlineField, InlineFieldRow, InlineSwitch, Input, MultiCombobox } from '@grafana/ui';
+import {
+  ComboboxOption,
+  InlineField,
+  InlineFieldRow,
+  InlineLabel,
+  InlineSwitch,
+  Input,
+  MultiCombobox,
+} from '@grafana/ui';
 
 import { parseDurationMs } from '../../duration';
 import { DEFAULT_METRIC, RuntimeQuery } from '../../types/query';
@@ -33,36 +41,51 @@ export function RuntimeQueryEditor({ query, datasource, onChange, onRunQuery }: 
     <>
       <InlineFieldRow>
         <InlineField
-          label={s.targets}
-          labelWidth={LABEL_WIDTH}
-          tooltip="Targets to show. Empty means all of them; /regex/ matches names; $variables expand to their values."
+          label={
+            <InlineLabel
+              id={`pprof-targets-label-${query.refId}`}
+              htmlFor={`pprof-targets-${query.refId}`}
+              width={LABEL_WIDTH}
+              tooltip="Targets to show. Empty means all of them; /regex/ matches names; $variables expand to their values."
+            >
+              {s.targets}
+            </InlineLabel>
+          }
           invalid={Boolean(targets.error)}
           error={targets.error && `Could not load the targets: ${targets.error}`}
           grow
         >
           <MultiCombobox
             id={`pprof-targets-${query.refId}`}
+            aria-labelledby={`pprof-targets-label-${query.refId}`}
             options={targetChoices}
             value={query.targets ?? []}
             placeholder={'All targets'}
             loading={targets.loading}
             createCustomValue
-            customValueDescription="Use as a name or /regex/"
             onChange={(items) => change({ targets: selectedTargets(query.targets ?? [], values(items)) })}
           />
         </InlineField>
       </InlineFieldRow>
       <InlineFieldRow>
         <InlineField
-          label={s.metrics}
-          labelWidth={LABEL_WIDTH}
-          tooltip="Runtime metrics to show, computed by the backend from the scraped samples."
+          label={
+            <InlineLabel
+              id={`pprof-metrics-label-${query.refId}`}
+              htmlFor={`pprof-metrics-${query.refId}`}
+              width={LABEL_WIDTH}
+              tooltip="Runtime metrics to show, computed by the backend from the scraped samples."
+            >
+              {s.metrics}
+            </InlineLabel>
+          }
           invalid={Boolean(metrics.error)}
           error={metrics.error && `Could not load the metric catalog: ${metrics.error}`}
           grow
         >
           <MultiCombobox
             id={`pprof-metrics-${query.refId}`}
+            aria-labelledby={`pprof-metrics-label-${query.refId}`}
             options={metricChoices}
             value={query.metrics ?? []}
             placeholder={DEFAULT_METRIC}
