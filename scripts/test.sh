@@ -35,6 +35,9 @@ npm run lint
 npx prettier --check "src/**/*.{ts,tsx,json}" "*.{js,mjs,ts,json}"
 npm run test:ci
 
+step "frontend against the oldest supported Grafana packages"
+bash scripts/check-grafana-min.sh
+
 step "build: frontend bundle and backend binary"
 npm run build
 bash scripts/build-backend.sh
