@@ -147,7 +147,6 @@ type settings struct {
 func (s settings) pluginContext() backend.PluginContext {
 	j, _ := json.Marshal(s.JSONData)
 	return backend.PluginContext{
-		OrgID:    1,
 		PluginID: "leakwatch-pprof-datasource",
 		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
 			ID: 1, UID: s.UID, Name: "Go pprof", JSONData: j, Updated: s.Updated,
