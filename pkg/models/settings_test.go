@@ -1,0 +1,90 @@
+package models
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func load(t *testing.T, jsonData string, secure map[string]string) (*PluginSettings, error) {
+	t.Helper()
+	return LoadPluginSettings(backend.DataSourceInstanceSettings{UID: "u1", JSONData: json.RawMessage(jsonData), DecryptedSecureJSONData: secure})
+}
+
+func TestSettingsDefaults(t *testing.T) {
+	s, err := load(t, `{"targets":[{"name":"api","url":"http://api:6060"}]}`, nil)
+	require.NoError(t, err)
+	assert.Equal(t, DefaultScrapeInterval, s.ScrapeInterval)
+	assert.Equal(t, DefaultRetention, s.Retention)
+	assert.Equal(t, DefaultTimeout, s.Timeout)
+	assert.Equal(t, int64(DefaultStorageMaxBytes), s.StorageMaxBytes)
+	assert.Equal(t, int64(DefaultMaxResponseBytes), s.MaxResponseBytes)
+	assert.Equal(t, "u1", s.UID)
+	assert.Empty(t, s.BearerToken)
+
+	s, err = load(t, ``, nil)
+	require.NoError(t, err, "a brand-new data source has no jsonData yet")
+	assert.Empty(t, s.Targets)
+}
+
+func TestSettingsParsesDurationsTimeoutAndSecrets(t *testing.T) {
+	s, err := load(t, `{"targets":[{"name":"api","url":"https://api/x","labels":{"env":"prod"}}],
+		"scrapeInterval":"5s","retention":"2d","timeout":2.5,"storageMaxBytes":1024,"maxResponseBytes":2048,
+		"bearerToken":"in-json-must-be-ignored"}`, map[string]string{"bearerToken": "s3cret"})
+	require.NoError(t, err)
+	assert.Equal(t, 5*time.Second, s.ScrapeInterval)
+	assert.Equal(t, 48*time.Hour, s.Retention)
+	assert.Equal(t, 2500*time.Millisecond, s.Timeout)
+	assert.Equal(t, int64(1024), s.StorageMaxBytes)
+	assert.Equal(t, int64(2048), s.MaxResponseBytes)
+	assert.Equal(t, "s3cret", s.BearerToken, "secrets come from secureJsonData only")
+	tg, ok := s.TargetByName("api")
+	require.True(t, ok)
+	assert.Equal(t, "prod", tg.Labels["env"])
+
+	s, err = load(t, `{"timeout":"7"}`, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 7*time.Second, s.Timeout, "older editors store the timeout as a string")
+}
+
+func TestSettingsValidation(t *testing.T) {
+	for name, tc := range map[string]struct{ json, want string }{
+		"duplicate names":    {`{"targets":[{"name":"a","url":"http://h:1"},{"name":"a","url":"http://h:2"}]}`, `target name "a" is used more than once`},
+		"empty name":         {`{"targets":[{"name":" ","url":"http://h:1"}]}`, "target 1 has no name"},
+		"not http":           {`{"targets":[{"name":"a","url":"ftp://h"}]}`, `target "a": base URL "ftp://h" is not an http(s) URL`},
+		"no host":            {`{"targets":[{"name":"a","url":"http://"}]}`, "is not an http(s) URL"},
+		"bad label":          {`{"targets":[{"name":"a","url":"http://h","labels":{"1x":"v"}}]}`, `"1x" cannot be used as a label name`},
+		"reserved label":     {`{"targets":[{"name":"a","url":"http://h","labels":{"target":"v"}}]}`, `"target" cannot be used`},
+		"bad interval":       {`{"scrapeInterval":"often"}`, "scrape interval"},
+		"too fast interval":  {`{"scrapeInterval":"10ms"}`, "below the minimum"},
+		"negative retention": {`{"retention":"-1h"}`, "retention"},
+		"bad timeout":        {`{"timeout":true}`, "timeout: must be a number of seconds"},
+		"not json":           {`{`, "could not unmarshal settings json"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := load(t, tc.json, nil)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func TestParseRuntimeQuery(t *testing.T) {
+	q, w, err := ParseRuntimeQuery(nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{DefaultMetric}, q.Metrics)
+	assert.Equal(t, DefaultWindow, w)
+
+	q, w, err = ParseRuntimeQuery(json.RawMessage(`{"queryType":"runtime","targets":["a","/b.*/"],"metrics":["goroutines"],"window":"30m","instant":true}`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "/b.*/"}, q.Targets)
+	assert.True(t, q.Instant)
+	assert.Equal(t, 30*time.Minute, w)
+
+	_, _, err = ParseRuntimeQuery(json.RawMessage(`{"window":"-5m"}`))
+	require.ErrorContains(t, err, `window "-5m" is not a positive duration`)
+}
