@@ -27,8 +27,11 @@ type Metric struct {
 	Description string `json:"description"`
 	Formula     string `json:"formula"`
 	// Raw lists the stored series the metric is computed from.
-	Raw     []string                                                   `json:"-"`
-	compute func(raw map[string][]store.Point, p Params) []store.Point `json:"-"`
+	Raw []string `json:"-"`
+	// Fallback lists series needed only when the first Raw series has no points in the range
+	// (e.g. the pause ring of targets without expvar); reading them otherwise would be waste.
+	Fallback []string                                                   `json:"-"`
+	compute  func(raw map[string][]store.Point, p Params) []store.Point `json:"-"`
 }
 
 // Evaluate computes the metric's points within the range of p from raw series read over
@@ -122,7 +125,9 @@ var catalog = []Metric{
 		compute: func(r map[string][]store.Point, p Params) []store.Point {
 			rows := joinRows(r, RawNumGC, RawNumForcedGC, RawProcessStart)
 			for i := range rows {
-				rows[i].V = []float64{rows[i].V[0] - rows[i].V[1], rows[i].V[2]}
+				v := rows[i].V
+				v[0], v[1] = v[0]-v[1], v[2]
+				rows[i].V = v[:2]
 			}
 			return counterRate(rows, p, 1)
 		},
@@ -132,7 +137,8 @@ var catalog = []Metric{
 		Name: "gc_pause_rate", Unit: "percentunit", Kind: KindRate,
 		Formula:     "Δ PauseTotalNs / (Δt·1e9); without expvar: Σ PauseNs of the cycles ending in Δt / Δt",
 		Description: "Stop-the-world GC pause seconds per second of wall time. Counts STW pauses only, so it understates the GC's CPU cost.",
-		Raw:         []string{RawPauseTotalNs, RawProcessStart, RawGCPause, RawUp},
+		Raw:         []string{RawPauseTotalNs, RawProcessStart},
+		Fallback:    []string{RawGCPause, RawUp},
 		compute: func(r map[string][]store.Point, p Params) []store.Point {
 			if len(r[RawPauseTotalNs]) > 0 {
 				return counterRate(joinRows(r, RawPauseTotalNs, RawProcessStart), p, 1e-9)

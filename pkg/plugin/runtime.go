@@ -118,9 +118,28 @@ func (r *runtimeQuerier) targetSeries(ctx context.Context, t models.Target, ms [
 			}
 		}
 	}
-	points, err := r.store.Select(ctx, t.Name, raw, p.FromMs-p.LookbackMs(), p.ToMs)
+	from := p.FromMs - p.LookbackMs()
+	points, err := r.store.Select(ctx, t.Name, raw, from, p.ToMs)
 	if err != nil {
 		return nil, err
+	}
+	var fallback []string
+	for _, m := range ms {
+		if len(m.Fallback) > 0 && len(points[m.Raw[0]]) == 0 {
+			fallback = append(fallback, m.Fallback...)
+		}
+	}
+	if len(fallback) > 0 {
+		more, err := r.store.Select(ctx, t.Name, fallback, from, p.ToMs)
+		if err != nil {
+			return nil, err
+		}
+		if points == nil {
+			points = map[string][]store.Point{}
+		}
+		for k, v := range more {
+			points[k] = v
+		}
 	}
 	notices := r.notices(t.Name)
 	out := make([]frames.Series, 0, len(ms))

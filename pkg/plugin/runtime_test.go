@@ -207,3 +207,25 @@ func TestSelectTargets(t *testing.T) {
 		assert.Equal(t, tc.want, names(got), tc.sel)
 	}
 }
+
+func TestPauseRateFallsBackToThePauseRingWithoutExpvar(t *testing.T) {
+	r := seededQuerier(t)
+	var samples []store.Sample
+	for i := 0; i < 10; i++ {
+		ts := t0.Add(time.Duration(i) * time.Second).UnixMilli()
+		samples = append(samples,
+			store.Sample{Target: "db", Series: metrics.RawUp, T: ts, V: 1},
+			store.Sample{Target: "db", Series: metrics.RawGCPause, T: ts - 500, V: 2e6}, // 2 ms per second
+			store.Sample{Target: "api", Series: metrics.RawPauseTotalNs, T: ts, V: float64(i) * 1e6})
+	}
+	require.NoError(t, r.store.(store.Store).Append(context.Background(), samples))
+	dr := runQuery(t, r, map[string]any{"metrics": []string{"gc_pause_rate"}, "instant": true})
+	require.NoError(t, dr.Error)
+	got := map[string]float64{}
+	for _, f := range dr.Frames {
+		v, _ := f.Fields[0].ConcreteAt(0)
+		got[f.Fields[0].Labels["target"]] = v.(float64)
+	}
+	assert.InDelta(t, 0.001, got["api"], 1e-9, "from PauseTotalNs")
+	assert.InDelta(t, 0.002, got["db"], 1e-9, "from the per-cycle pauses")
+}
