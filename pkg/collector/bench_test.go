@@ -142,15 +142,15 @@ func loadRuns(b *testing.B) map[string]*runData {
 
 // leakEntry is what the workload retains forever: pointerful, so the GC marks it.
 type leakEntry struct {
-	next    *leakEntry
-	payload [448]byte
+	next *leakEntry
+	_    [448]byte // size only
 }
 
 // node is the small garbage object most allocations are; its pointer field makes the GC
 // scan it, though it is left nil so that no chain of old nodes stays reachable.
 type node struct {
-	next *node
-	buf  [48]byte
+	_ *node    // pointerful, never set
+	_ [48]byte // size only
 }
 
 // garbage is the allocator's churn: recently allocated objects stay reachable for a moment,

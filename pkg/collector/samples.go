@@ -21,6 +21,7 @@ type process struct {
 	scrapedAt   time.Time
 	lastPauseMs int64 // newest stored gc_pause timestamp (any process)
 	lastPostMs  int64 // newest stored heap_post_gc timestamp (any process)
+	tierMinute  int64 // minute of the newest tier sample (see metrics.MinuteTierMs)
 }
 
 // lastGCTolerance absorbs the rounding of LastGC restored from the store as float64 seconds,
@@ -71,6 +72,13 @@ func samplesFor(target string, tick int64, snap *scrape.Snapshot, st *process) [
 		add(metrics.RawLastGC, float64(m.LastGC/1e6))
 	}
 	add(metrics.RawProcessStart, st.start)
+
+	if minute := tick / metrics.MinuteTierMs; minute != st.tierMinute {
+		st.tierMinute = minute
+		for _, smp := range out[:len(out):len(out)] {
+			out = append(out, store.Sample{Target: target, Series: metrics.TierName(smp.Series), T: tick, V: smp.V})
+		}
+	}
 
 	out = append(out, pauseSamples(target, m, st)...)
 	if s, ok := postGCSample(target, snap, st, restarted); ok {

@@ -162,3 +162,19 @@ func valueOf(samples []store.Sample, series string) float64 {
 	}
 	return -1
 }
+
+func TestMinuteTierHoldsTheFirstScrapeOfEachMinute(t *testing.T) {
+	st := &process{}
+	now := time.Unix(0, base).Add(time.Hour)
+	tiered := map[int64]int{}
+	for i := int64(0); i < 8; i++ {
+		tick := 1_800_000_000_000 + 5_000 + i*15_000 // :05, :20, :35, :50, then the next minute
+		for _, s := range samplesFor("a", tick, snap(gcRun(uint32(i+1), uint64(i+1)), now), st) {
+			if s.Series == metrics.TierName(metrics.RawHeapAlloc) {
+				tiered[s.T]++
+			}
+			assert.NotEqual(t, metrics.TierName(metrics.RawGCPause), s.Series, "GC events have no tier")
+		}
+	}
+	assert.Equal(t, map[int64]int{1_800_000_005_000: 1, 1_800_000_065_000: 1}, tiered)
+}

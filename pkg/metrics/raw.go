@@ -34,3 +34,19 @@ const (
 	// right after the collection (see the README's metric catalog for the estimator).
 	RawHeapPostGC = "heap_post_gc"
 )
+
+// MinuteTierMs is the resolution of the downsampled tier. The collector also writes the first
+// scrape of every minute of each per-scrape series under TierName, so queries whose step is a
+// whole number of minutes decode a quarter of the points (at a 15 s interval): gauges then
+// show a real sample per minute (up to a minute older than the newest in the step), and
+// counter increases between the minute samples are exact.
+const MinuteTierMs = 60_000
+
+const tierSuffix = ":1m"
+
+// TierName is the name of the minute tier of a per-scrape raw series.
+func TierName(raw string) string { return raw + tierSuffix }
+
+// HasTier tells whether a raw series has a minute tier. Per-GC-cycle series do not: they are
+// events at their own times, not one value per scrape.
+func HasTier(raw string) bool { return raw != RawGCPause && raw != RawHeapPostGC }

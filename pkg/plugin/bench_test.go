@@ -163,7 +163,7 @@ func (f *benchFixture) build(kind string) error {
 		}
 	}
 	for _, t := range f.targets {
-		got, err := f.store.Select(ctx, t.Name, f.raw, benchFrom(), benchEnd.UnixMilli())
+		got, err := f.read(ctx, t.Name)
 		if err != nil {
 			return err
 		}
@@ -172,6 +172,15 @@ func (f *benchFixture) build(kind string) error {
 		}
 	}
 	return nil
+}
+
+// read selects what the benchmark query reads for one target: the raw series of its metrics,
+// from the minute tier when the query's step allows it, as runtimeQuerier does.
+func (f *benchFixture) read(ctx context.Context, target string) (map[string][]store.Point, error) {
+	r := &runtimeQuerier{store: f.store, interval: 15 * time.Second}
+	dq, _, window := benchDataQuery()
+	p := r.params(dq, window, false)
+	return r.readRaw(ctx, target, f.raw, benchFrom(), benchEnd.UnixMilli(), p.StepMs)
 }
 
 // compactLikeProduction does what the store's background compaction does while a day of
@@ -238,6 +247,7 @@ type benchSim struct {
 	numGC, goroutines                   float64
 	lastGCMs, lastPauseMs, lastPostMs   int64
 	offsetMs                            int64
+	tierMinute                          int64
 }
 
 func newBenchSim(name string, seed uint64) *benchSim {
@@ -331,6 +341,15 @@ func (s *benchSim) scrape(t int64, dst []store.Sample) []store.Sample {
 		add(metrics.RawLastGC, tick, float64(s.lastGCMs))
 	}
 	add(metrics.RawProcessStart, tick, s.startS)
+	// The collector also writes the first scrape of each minute to the minute tier.
+	if minute := tick / metrics.MinuteTierMs; minute != s.tierMinute {
+		s.tierMinute = minute
+		for _, smp := range dst[:len(dst):len(dst)] {
+			if smp.T == tick && metrics.HasTier(smp.Series) {
+				add(metrics.TierName(smp.Series), tick, smp.V)
+			}
+		}
+	}
 	if gcs > 0 && s.lastGCMs > s.lastPostMs {
 		s.lastPostMs = s.lastGCMs
 		add(metrics.RawHeapPostGC, s.lastGCMs, math.Max(math.Round(s.heapAlloc-alloc*float64(tick-s.lastGCMs)/benchScrapeMs), 0))
@@ -426,13 +445,12 @@ func BenchmarkRuntimeQuerySelectOnly(b *testing.B) {
 		b.Run(kind, func(b *testing.B) {
 			f := loadBenchFixture(b, kind)
 			ctx := context.Background()
-			from, to := benchFrom(), benchEnd.UnixMilli()
 			counts := make([]int, runtime.GOMAXPROCS(0))
 			b.ReportAllocs()
 			for b.Loop() {
 				clear(counts)
 				err := eachTarget(len(f.targets), func(w, i int) error {
-					got, err := f.store.Select(ctx, f.targets[i].Name, f.raw, from, to)
+					got, err := f.read(ctx, f.targets[i].Name)
 					for _, pts := range got {
 						counts[w] += len(pts)
 					}
@@ -458,7 +476,7 @@ func BenchmarkBaselineRuntimeQuerySliceScan(b *testing.B) {
 	ctx := context.Background()
 	decoded := make([][][]store.Point, len(f.targets))
 	for i, t := range f.targets {
-		got, err := f.store.Select(ctx, t.Name, f.raw, benchFrom(), benchEnd.UnixMilli())
+		got, err := f.read(ctx, t.Name)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -103,8 +103,35 @@ func (r *runtimeQuerier) params(dq backend.DataQuery, window time.Duration, inst
 		// The newest value: evaluate just enough history for rates and windowed estimates.
 		step = r.interval.Milliseconds()
 		from = to - 3*step
+	} else if step >= metrics.MinuteTierMs {
+		// Whole minutes let the minute tier answer with the same buckets as the raw data.
+		step = (step + metrics.MinuteTierMs - 1) / metrics.MinuteTierMs * metrics.MinuteTierMs
 	}
 	return metrics.Params{FromMs: from, ToMs: to, StepMs: step, WindowMs: window.Milliseconds()}
+}
+
+// readRaw reads the named raw series over [from, to], from the minute tier where the step
+// allows it, keyed by raw name either way.
+func (r *runtimeQuerier) readRaw(ctx context.Context, target string, raw []string, from, to, step int64) (map[string][]store.Point, error) {
+	tier := step >= metrics.MinuteTierMs && step%metrics.MinuteTierMs == 0
+	names := make([]string, len(raw))
+	rename := make(map[string]string, len(raw))
+	for i, n := range raw {
+		names[i] = n
+		if tier && metrics.HasTier(n) {
+			names[i] = metrics.TierName(n)
+		}
+		rename[names[i]] = n
+	}
+	got, err := r.store.Select(ctx, target, names, from, to)
+	if err != nil || !tier {
+		return got, err
+	}
+	out := make(map[string][]store.Point, len(got))
+	for k, v := range got {
+		out[rename[k]] = v
+	}
+	return out, nil
 }
 
 func (r *runtimeQuerier) targetSeries(ctx context.Context, t models.Target, ms []*metrics.Metric, p metrics.Params, labelMetric bool) ([]frames.Series, error) {
@@ -119,7 +146,7 @@ func (r *runtimeQuerier) targetSeries(ctx context.Context, t models.Target, ms [
 		}
 	}
 	from := p.FromMs - p.LookbackMs()
-	points, err := r.store.Select(ctx, t.Name, raw, from, p.ToMs)
+	points, err := r.readRaw(ctx, t.Name, raw, from, p.ToMs, p.StepMs)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +157,7 @@ func (r *runtimeQuerier) targetSeries(ctx context.Context, t models.Target, ms [
 		}
 	}
 	if len(fallback) > 0 {
-		more, err := r.store.Select(ctx, t.Name, fallback, from, p.ToMs)
+		more, err := r.readRaw(ctx, t.Name, fallback, from, p.ToMs, p.StepMs)
 		if err != nil {
 			return nil, err
 		}

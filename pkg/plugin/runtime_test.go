@@ -229,3 +229,59 @@ func TestPauseRateFallsBackToThePauseRingWithoutExpvar(t *testing.T) {
 	assert.InDelta(t, 0.001, got["api"], 1e-9, "from PauseTotalNs")
 	assert.InDelta(t, 0.002, got["db"], 1e-9, "from the per-cycle pauses")
 }
+
+func TestWholeMinuteStepsReadTheMinuteTier(t *testing.T) {
+	st := store.NewMemory(24 * time.Hour)
+	var samples []store.Sample
+	for i := 0; i < 240; i++ { // one hour at 15 s, a counter growing 1 MiB/s
+		ts := t0.Add(time.Duration(i) * 15 * time.Second).UnixMilli()
+		for _, s := range []store.Sample{
+			{Series: metrics.RawTotalAlloc, V: float64(i) * 15 * (1 << 20)},
+			{Series: metrics.RawProcessStart, V: 1000},
+		} {
+			s.Target, s.T = "api", ts
+			samples = append(samples, s)
+			if i%4 == 0 {
+				s.Series = metrics.TierName(s.Series)
+				samples = append(samples, s)
+			}
+		}
+	}
+	require.NoError(t, st.Append(context.Background(), samples))
+	r := &runtimeQuerier{store: st, targets: testTargets[:1], interval: 15 * time.Second, now: time.Now,
+		status: func(string) (collector.Status, bool) { return collector.Status{}, false }}
+	run := func(maxPoints int64) []float64 {
+		dq := dataQuery(map[string]any{"metrics": []string{"alloc_rate"}})
+		dq.MaxDataPoints, dq.Interval = maxPoints, 15*time.Second
+		dq.TimeRange = backend.TimeRange{From: t0, To: t0.Add(time.Hour)}
+		q, w, err := models.ParseRuntimeQuery(dq.JSON)
+		require.NoError(t, err)
+		dr := r.query(context.Background(), q, w, dq)
+		require.NoError(t, dr.Error)
+		require.Len(t, dr.Frames, 1)
+		var out []float64
+		for i := 0; i < dr.Frames[0].Rows(); i++ {
+			out = append(out, dr.Frames[0].Fields[1].At(i).(float64))
+		}
+		return out
+	}
+	raw := run(1000) // 15 s step: raw samples
+	tier := run(30)  // 120 s step: the minute tier
+	require.Len(t, raw, 239)
+	require.Len(t, tier, 30)
+	for _, v := range append(raw, tier...) {
+		assert.InDelta(t, float64(1<<20), v, 1e-6)
+	}
+
+	// Proof that the tier, not the raw series, answered: remove the raw counter.
+	only := store.NewMemory(24 * time.Hour)
+	var tierOnly []store.Sample
+	for _, s := range samples {
+		if s.Series != metrics.RawTotalAlloc && s.Series != metrics.RawProcessStart {
+			tierOnly = append(tierOnly, s)
+		}
+	}
+	require.NoError(t, only.Append(context.Background(), tierOnly))
+	r.store = only
+	assert.Len(t, run(30), 30)
+}
