@@ -21,7 +21,6 @@ import (
 	"github.com/prometheus/prometheus/tsdb"
 
 	"github.com/leakwatch/pprof-datasource/pkg/memstats"
-	"github.com/leakwatch/pprof-datasource/pkg/metrics"
 	"github.com/leakwatch/pprof-datasource/pkg/scrape"
 	"github.com/leakwatch/pprof-datasource/pkg/store"
 )
@@ -469,18 +468,10 @@ func (p *replay) scrape(n int) (*scrape.Snapshot, int64) {
 // data), the WAL and the head chunks (transient). The baseline is 16 bytes per sample, an
 // uncompressed int64 timestamp and float64 value.
 func BenchmarkStoredBytesPerSample(b *testing.B) {
-	benchStoredBytes(b, nil)
+	benchStoredBytes(b)
 }
 
-// BenchmarkStoredBytesPerSampleQuantized is a what-if on the same snapshots: the samples
-// samplesFor produces are rounded to a power of two of their unit before they are stored
-// (see quantize), to measure what dropping sub-microsecond and sub-kilobyte noise would save.
-// It is not what the plugin stores today.
-func BenchmarkStoredBytesPerSampleQuantized(b *testing.B) {
-	benchStoredBytes(b, quantize)
-}
-
-func benchStoredBytes(b *testing.B, transform func([]store.Sample)) {
+func benchStoredBytes(b *testing.B) {
 	runs := loadRuns(b)
 	for _, w := range workloads {
 		rd := runs[w.name]
@@ -488,7 +479,7 @@ func benchStoredBytes(b *testing.B, transform func([]store.Sample)) {
 			var res blockStats
 			var appended store.AppendStats
 			for b.Loop() {
-				res, appended = writeDay(b, rd, transform)
+				res, appended = writeDay(b, rd)
 			}
 			bps := float64(res.bytes) / float64(res.samples)
 			b.ReportMetric(bps, "bytes/sample")
@@ -510,7 +501,7 @@ func benchStoredBytes(b *testing.B, transform func([]store.Sample)) {
 
 // writeDay appends every target's 24 h, one Append per scrape as the collector does,
 // then compacts all of it into blocks and measures them.
-func writeDay(b *testing.B, rd *runData, transform func([]store.Sample)) (blockStats, store.AppendStats) {
+func writeDay(b *testing.B, rd *runData) (blockStats, store.AppendStats) {
 	ctx := context.Background()
 	dir := b.TempDir()
 	opts := store.TSDBOptions{Retention: store.DefaultRetention, MinBlockDuration: store.DefaultMinBlockDuration}
@@ -527,9 +518,6 @@ func writeDay(b *testing.B, rd *runData, transform func([]store.Sample)) (blockS
 		for j, p := range replays {
 			snap, tick := p.scrape(n)
 			batch := samplesFor(p.target, tick, snap, &procs[j])
-			if transform != nil {
-				transform(batch)
-			}
 			if err := s.Append(ctx, batch); err != nil {
 				b.Fatal(err)
 			}
@@ -552,26 +540,6 @@ func writeDay(b *testing.B, rd *runData, transform func([]store.Sample)) (blockS
 		b.Fatalf("blocks hold %d samples, %d were appended", res.samples, appended.Appended)
 	}
 	return res, appended
-}
-
-// quantizeBits is, per raw series, how many low-order bits of the integer value the what-if
-// drops: about a microsecond of pause, a kilobyte of heap, a part per million of GC CPU.
-// Powers of two, because the XOR encoding saves only trailing zero bits of the mantissa.
-var quantizeBits = map[string]uint{
-	metrics.RawGCPause: 10, metrics.RawPauseTotalNs: 10, metrics.RawHeapPostGC: 12,
-	metrics.RawHeapAlloc: 10, metrics.RawNextGC: 10, metrics.RawTotalAlloc: 10,
-	metrics.RawMallocs: 6, metrics.RawHeapObjects: 4, metrics.RawGCCPU: 10,
-}
-
-// quantize rounds each sample down to a multiple of 2^quantizeBits of its series. Rounding
-// down keeps counters monotonic.
-func quantize(batch []store.Sample) {
-	for i := range batch {
-		if k, ok := quantizeBits[batch[i].Series]; ok {
-			unit := float64(uint64(1) << k)
-			batch[i].V = math.Floor(batch[i].V/unit) * unit
-		}
-	}
 }
 
 // blockStats is what the blocks of a TSDB directory hold.

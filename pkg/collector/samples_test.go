@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -59,7 +60,7 @@ func TestEveryGCCycleRecordedOnce(t *testing.T) {
 	for k := int64(1); k <= 201; k++ {
 		v, ok := seen[(base+k*1e9)/1e6]
 		require.True(t, ok, "cycle %d missing", k)
-		assert.Equal(t, float64(k)*1000, v, "pause of cycle %d in ns", k)
+		assert.Equal(t, math.Floor(float64(k)*1000/1024)*1024, v, "pause of cycle %d in ns, to the stored quantum", k)
 	}
 }
 
@@ -146,11 +147,11 @@ func TestOptionalSeries(t *testing.T) {
 		assert.NotContains(t, []string{metrics.RawMaxRSS, metrics.RawPauseTotalNs, metrics.RawGoroutines}, smp.Series)
 	}
 	m.HasMaxRSS, m.MaxRSS = true, 42
-	m.HasPauseTotal, m.PauseTotalNs = true, 7
+	m.HasPauseTotal, m.PauseTotalNs = true, 7*1024
 	s.HasGoroutines, s.Goroutines = true, 9
 	got = samplesFor("a", 1000, s, st)
 	assert.Equal(t, 42.0, valueOf(got, metrics.RawMaxRSS))
-	assert.Equal(t, 7.0, valueOf(got, metrics.RawPauseTotalNs))
+	assert.Equal(t, 7.0*1024, valueOf(got, metrics.RawPauseTotalNs))
 	assert.Equal(t, 9.0, valueOf(got, metrics.RawGoroutines))
 }
 
@@ -177,4 +178,18 @@ func TestMinuteTierHoldsTheFirstScrapeOfEachMinute(t *testing.T) {
 		}
 	}
 	assert.Equal(t, map[int64]int{1_800_000_005_000: 1, 1_800_000_065_000: 1}, tiered)
+}
+
+func TestQuantizeKeepsCountersMonotonicAndCountsExact(t *testing.T) {
+	assert.Equal(t, 0.0, quantize(metrics.RawTotalAlloc, 1023))
+	assert.Equal(t, 1024.0, quantize(metrics.RawTotalAlloc, 2047))
+	assert.Equal(t, 2047.0, quantize(metrics.RawHeapObjects, 2047), "counts are exact")
+	assert.Equal(t, 8191.0, quantize(metrics.RawGoroutines, 8191))
+	prev := -1.0
+	for v := 0.0; v < 1e5; v += 333 {
+		q := quantize(metrics.RawTotalAlloc, v)
+		assert.GreaterOrEqual(t, q, prev)
+		assert.LessOrEqual(t, v-q, 1023.0)
+		prev = q
+	}
 }
