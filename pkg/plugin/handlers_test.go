@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/leakwatch/pprof-datasource/pkg/scrape"
+	"github.com/leakwatch/pprof-datasource/pkg/store"
 )
 
 func TestHealthResult(t *testing.T) {
@@ -118,4 +119,30 @@ func TestInstanceScrapesQueriesAndChecksHealth(t *testing.T) {
 		v, _ := f.Fields[1].ConcreteAt(0)
 		assert.Positive(t, v.(float64))
 	}
+}
+
+func TestInstancesKeepSeparateHistory(t *testing.T) {
+	base := t.TempDir()
+	open := func(uid string) *Datasource {
+		js := `{"targets":[{"name":"api","url":"http://127.0.0.1:1"}],"scrapeInterval":"1h","storagePath":` + quote(base) + `}`
+		inst, err := NewDatasource(context.Background(), backend.DataSourceInstanceSettings{UID: uid, JSONData: []byte(js)})
+		require.NoError(t, err)
+		ds := inst.(*Datasource)
+		t.Cleanup(ds.Dispose)
+		return ds
+	}
+	a, b := open("uid-a"), open("uid/b")
+	require.True(t, a.store.Info().Durable)
+	require.True(t, b.store.Info().Durable)
+	assert.NotEqual(t, a.store.Info().Path, b.store.Info().Path)
+	assert.Equal(t, "uid_b", filepath.Base(b.store.Info().Path), "a UID cannot escape the storage path")
+
+	now := time.Now().UnixMilli()
+	require.NoError(t, a.store.Append(context.Background(), []store.Sample{{Target: "api", Series: "heap_inuse", T: now, V: 1}}))
+	got, err := b.store.Select(context.Background(), "api", []string{"heap_inuse"}, now-1000, now+1000)
+	require.NoError(t, err)
+	assert.Empty(t, got["heap_inuse"])
+	got, err = a.store.Select(context.Background(), "api", []string{"heap_inuse"}, now-1000, now+1000)
+	require.NoError(t, err)
+	assert.Len(t, got["heap_inuse"], 1)
 }
