@@ -15,11 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/tsdb"
 
+	"github.com/leakwatch/pprof-datasource/internal/tsdbstats"
 	"github.com/leakwatch/pprof-datasource/pkg/memstats"
 	"github.com/leakwatch/pprof-datasource/pkg/scrape"
 	"github.com/leakwatch/pprof-datasource/pkg/store"
@@ -583,36 +581,10 @@ func compactAndMeasure(b *testing.B, dir string, o store.TSDBOptions) blockStats
 		res.indexBytes += i
 		res.bytes += c + i
 	}
-	res.perSeries = chunkBytesPerSeries(b, db)
+	if res.perSeries, err = tsdbstats.ChunkBytesPerSeries(db); err != nil {
+		b.Fatal(err)
+	}
 	return res
-}
-
-// chunkBytesPerSeries sums the encoded chunk bytes and samples of each series name over all
-// targets.
-func chunkBytesPerSeries(b *testing.B, db *tsdb.DB) map[string][2]int64 {
-	q, err := db.ChunkQuerier(math.MinInt64, math.MaxInt64)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer q.Close()
-	out := map[string][2]int64{}
-	set := q.Select(context.Background(), false, &storage.SelectHints{Start: math.MinInt64, End: math.MaxInt64, DisableTrimming: true},
-		labels.MustNewMatcher(labels.MatchRegexp, model.MetricNameLabel, ".+"))
-	for set.Next() {
-		name := set.At().Labels().Get(model.MetricNameLabel)
-		it := set.At().Iterator(nil)
-		for it.Next() {
-			c := it.At().Chunk
-			v := out[name]
-			v[0] += int64(len(c.Bytes()))
-			v[1] += int64(c.NumSamples())
-			out[name] = v
-		}
-	}
-	if err := set.Err(); err != nil {
-		b.Fatal(err)
-	}
-	return out
 }
 
 // table lists the chunk bytes per sample and the share of samples of each series, most

@@ -12,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/tsdb"
+
+	"github.com/leakwatch/pprof-datasource/internal/tsdbstats"
 )
 
 // The numbers of these benchmarks are quoted in docs/benchmarks.md. Run them with
@@ -267,7 +266,9 @@ func BenchmarkStoredBytesPerSample(b *testing.B) {
 		if want := int64(s.AppendStats().Appended); samples != want {
 			b.Fatalf("blocks hold %d samples, %d were appended", samples, want)
 		}
-		perSeries = chunkBytesPerSeries(b, s)
+		if perSeries, err = tsdbstats.ChunkBytesPerSeries(s.db); err != nil {
+			b.Fatal(err)
+		}
 		if err := s.Close(); err != nil {
 			b.Fatal(err)
 		}
@@ -296,34 +297,6 @@ func BenchmarkStoredBytesPerSample(b *testing.B) {
 		fmt.Fprintf(&table, "%-13s %5.2f  ", n, float64(v[0])/float64(v[1]))
 	}
 	b.Logf("chunk bytes per sample by series, most expensive first:%s", table.String())
-}
-
-// chunkBytesPerSeries sums the encoded chunk bytes and samples of each series name over all
-// targets, to show which series cost what.
-func chunkBytesPerSeries(b *testing.B, s *TSDB) map[string][2]int64 {
-	q, err := s.db.ChunkQuerier(math.MinInt64, math.MaxInt64)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer q.Close()
-	out := map[string][2]int64{}
-	set := q.Select(context.Background(), false, &storage.SelectHints{Start: math.MinInt64, End: math.MaxInt64, DisableTrimming: true},
-		labels.MustNewMatcher(labels.MatchRegexp, model.MetricNameLabel, ".+"))
-	for set.Next() {
-		name := set.At().Labels().Get(model.MetricNameLabel)
-		it := set.At().Iterator(nil)
-		for it.Next() {
-			c := it.At().Chunk
-			v := out[name]
-			v[0] += int64(len(c.Bytes()))
-			v[1] += int64(c.NumSamples())
-			out[name] = v
-		}
-	}
-	if err := set.Err(); err != nil {
-		b.Fatal(err)
-	}
-	return out
 }
 
 func dirSize(b *testing.B, dir string) int64 {
