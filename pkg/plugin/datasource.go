@@ -62,7 +62,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 		logger:   log.DefaultLogger.With("datasource", s.UID),
 	}
 	ds.store = store.OpenOrMemory(storageDir(ps), store.TSDBOptions{
-		Retention: ps.Retention, MaxBytes: ps.StorageMaxBytes, Logger: nil,
+		Retention: ps.Retention, MaxBytes: ps.StorageMaxBytes,
 	})
 	if info := ds.store.Info(); !info.Durable {
 		ds.logger.Warn("keeping history in memory only", "reason", info.Reason)

@@ -129,9 +129,11 @@ func TestLeakSlopesHealthAndDurabilityOverThePluginProtocol(t *testing.T) {
 		"a restart may lose at most about one scrape interval")
 }
 
+// TestUnwritableStorageKeepsRunningInMemory also runs the demo without expvar, so MemStats
+// come from the heap?debug=1 trailer.
 func TestUnwritableStorageKeepsRunningInMemory(t *testing.T) {
 	pluginBin, demoBin := binaries(t)
-	demo := startDemo(t, demoBin, nil)
+	demo := startDemo(t, demoBin, nil, "-expvar=false")
 	blocker := filepath.Join(t.TempDir(), "file")
 	require.NoError(t, os.WriteFile(blocker, []byte("x"), 0o600))
 	ds := settings{UID: "it-mem", Updated: time.Now(), JSONData: map[string]any{
@@ -143,10 +145,13 @@ func TestUnwritableStorageKeepsRunningInMemory(t *testing.T) {
 	health := p.checkHealth(t, ds)
 	require.Equal(t, backend.HealthStatusOk, health.Status, health.Message)
 	assert.Contains(t, health.Message, "memory")
+	assert.Contains(t, health.Message, "heap?debug=1", "MemStats from the heap profile's trailer")
 	time.Sleep(time.Second)
 	now := time.Now()
-	resp := p.query(t, ds, now.Add(-time.Minute), now, map[string]any{"queryType": "runtime", "metrics": []string{"goroutines"}})
+	resp := p.query(t, ds, now.Add(-time.Minute), now, map[string]any{"queryType": "runtime", "metrics": []string{"goroutines", "max_rss", "heap_inuse"}})
 	require.NoError(t, resp.Responses["Q0"].Error)
-	require.Len(t, resp.Responses["Q0"].Frames, 1)
-	assert.Positive(t, resp.Responses["Q0"].Frames[0].Rows())
+	require.Len(t, resp.Responses["Q0"].Frames, 3, "goroutines, MaxRSS (printed by the trailer on Linux) and HeapInuse")
+	for _, f := range resp.Responses["Q0"].Frames {
+		assert.Positive(t, f.Rows(), f.Name)
+	}
 }
