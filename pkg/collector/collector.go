@@ -178,7 +178,7 @@ func (c *Collector) processState(ctx context.Context, target string) *process {
 	if ok {
 		return st
 	}
-	st = &process{}
+	st = &process{noTier: c.interval >= metrics.MinuteTierMs*time.Millisecond}
 	now := time.Now().UnixMilli()
 	last := func(series string) (store.Point, bool) {
 		p, ok, err := c.store.Last(ctx, target, series, now)

@@ -112,3 +112,20 @@ func (blockingScraper) ScrapeRuntime(ctx context.Context, _ string) (*scrape.Sna
 	<-ctx.Done()
 	return nil, ctx.Err()
 }
+
+func TestNoMinuteTierForScrapesAMinuteApart(t *testing.T) {
+	for _, tc := range []struct {
+		interval time.Duration
+		tier     bool
+	}{{15 * time.Second, true}, {time.Minute, false}, {5 * time.Minute, false}} {
+		st := store.NewMemory(24 * time.Hour)
+		sc := &fakeScraper{next: func() (*scrape.Snapshot, error) {
+			return &scrape.Snapshot{Time: time.Now(), MemStats: &memstats.MemStats{HeapAlloc: 1}, Source: scrape.SourceExpvar}, nil
+		}}
+		c := New(sc, st, Config{Targets: []string{"a"}, Interval: tc.interval})
+		c.ScrapeOnce(context.Background(), "a", time.Unix(1_800_000_000, 0))
+		got, err := st.Select(context.Background(), "a", []string{metrics.TierName(metrics.RawHeapAlloc)}, 0, 1<<62)
+		require.NoError(t, err)
+		assert.Equal(t, tc.tier, len(got[metrics.TierName(metrics.RawHeapAlloc)]) == 1, tc.interval)
+	}
+}

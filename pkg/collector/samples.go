@@ -22,6 +22,9 @@ type process struct {
 	lastPauseMs int64 // newest stored gc_pause timestamp (any process)
 	lastPostMs  int64 // newest stored heap_post_gc timestamp (any process)
 	tierMinute  int64 // minute of the newest tier sample (see metrics.MinuteTierMs)
+	// noTier is set when scrapes are a minute or more apart: the raw series is then no
+	// denser than the tier would be, and writing it twice would only double the storage.
+	noTier bool
 }
 
 // lastGCTolerance absorbs the rounding of LastGC restored from the store as float64 seconds,
@@ -73,7 +76,7 @@ func samplesFor(target string, tick int64, snap *scrape.Snapshot, st *process) [
 	}
 	add(metrics.RawProcessStart, st.start)
 
-	if minute := tick / metrics.MinuteTierMs; minute != st.tierMinute {
+	if minute := tick / metrics.MinuteTierMs; !st.noTier && minute != st.tierMinute {
 		st.tierMinute = minute
 		for _, smp := range out[:len(out):len(out)] {
 			out = append(out, store.Sample{Target: target, Series: metrics.TierName(smp.Series), T: tick, V: smp.V})

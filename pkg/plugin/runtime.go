@@ -113,7 +113,8 @@ func (r *runtimeQuerier) params(dq backend.DataQuery, window time.Duration, inst
 // readRaw reads the named raw series over [from, to], from the minute tier where the step
 // allows it, keyed by raw name either way.
 func (r *runtimeQuerier) readRaw(ctx context.Context, target string, raw []string, from, to, step int64) (map[string][]store.Point, error) {
-	tier := step >= metrics.MinuteTierMs && step%metrics.MinuteTierMs == 0
+	// Scrapes a minute or more apart have no tier (see collector): read them raw.
+	tier := step >= metrics.MinuteTierMs && step%metrics.MinuteTierMs == 0 && r.interval < metrics.MinuteTierMs*time.Millisecond
 	names := make([]string, len(raw))
 	rename := make(map[string]string, len(raw))
 	for i, n := range raw {
