@@ -156,13 +156,17 @@ func (c *Collector) ScrapeOnce(ctx context.Context, target string, tick time.Tim
 	}
 	c.mu.Lock()
 	s := c.status[target]
+	// Log changes of state, not every failed scrape of a target that stays down.
+	if err != nil && (s.LastError == nil || s.LastError.Error() != err.Error()) {
+		c.logger.Warn("scrape failed", "target", target, "error", err)
+	} else if err == nil && s.LastError != nil {
+		c.logger.Info("scrape succeeded again", "target", target)
+	}
 	s.LastAttempt = now
 	s.LastError = err
 	if err == nil {
 		s.LastSuccess = now
 		s.Source = snap.Source
-	} else {
-		c.logger.Warn("scrape failed", "target", target, "error", err)
 	}
 	c.status[target] = s
 	c.mu.Unlock()
