@@ -186,18 +186,8 @@ func (s *jsonScanner) object(depth int, member func(key []byte) error) error {
 		if err := member(key); err != nil {
 			return err
 		}
-		s.skipWS()
-		if s.pos >= len(s.data) {
-			return s.unexpected("")
-		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-		case '}':
-			s.pos++
-			return nil
-		default:
-			return s.unexpected("after object key:value pair")
+		if done, err := s.separator('}', "after object key:value pair"); done || err != nil {
+			return err
 		}
 	}
 }
@@ -222,20 +212,28 @@ func (s *jsonScanner) array(depth int, elem func(i int) error) error {
 		if err := elem(i); err != nil {
 			return err
 		}
-		s.skipWS()
-		if s.pos >= len(s.data) {
-			return s.unexpected("")
-		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-		case ']':
-			s.pos++
-			return nil
-		default:
-			return s.unexpected("after array element")
+		if done, err := s.separator(']', "after array element"); done || err != nil {
+			return err
 		}
 	}
+}
+
+// separator consumes the ',' between members or elements, or the closer that ends the
+// object or array (done); anything else is a syntax error described by where.
+func (s *jsonScanner) separator(closer byte, where string) (done bool, err error) {
+	s.skipWS()
+	if s.pos >= len(s.data) {
+		return false, s.unexpected("")
+	}
+	switch s.data[s.pos] {
+	case ',':
+		s.pos++
+		return false, nil
+	case closer:
+		s.pos++
+		return true, nil
+	}
+	return false, s.unexpected(where)
 }
 
 // scanString steps over the string at s.pos and returns its raw contents (between the
