@@ -30,14 +30,22 @@ type Metric struct {
 	Raw []string `json:"-"`
 	// Fallback lists series needed only when the first Raw series has no points in the range
 	// (e.g. the pause ring of targets without expvar); reading them otherwise would be waste.
-	Fallback []string                                                   `json:"-"`
-	compute  func(raw map[string][]store.Point, p Params) []store.Point `json:"-"`
+	Fallback []string `json:"-"`
+	// compute appends the metric's points to dst.
+	compute func(dst []store.Point, raw map[string][]store.Point, p Params) []store.Point `json:"-"`
 }
 
 // Evaluate computes the metric's points within the range of p from raw series read over
 // [p.FromMs-p.LookbackMs(), p.ToMs].
 func (m *Metric) Evaluate(raw map[string][]store.Point, p Params) []store.Point {
-	return m.compute(raw, p)
+	return m.compute(nil, raw, p)
+}
+
+// AppendPoints is Evaluate appending the points to dst and returning the extended slice. A
+// query evaluating many metrics of many targets can so reuse one buffer instead of allocating
+// every series' points, which it copies into frames right after.
+func (m *Metric) AppendPoints(dst []store.Point, raw map[string][]store.Point, p Params) []store.Point {
+	return m.compute(dst, raw, p)
 }
 
 // Lookup returns the catalog metric with that name.
@@ -60,7 +68,9 @@ func Catalog() []Metric {
 func gauge(name, raw, unit, desc string) Metric {
 	return Metric{
 		Name: name, Unit: unit, Kind: KindGauge, Description: desc, Formula: raw, Raw: []string{raw},
-		compute: func(r map[string][]store.Point, p Params) []store.Point { return lastPerBucket(r[raw], p) },
+		compute: func(dst []store.Point, r map[string][]store.Point, p Params) []store.Point {
+			return lastPerBucket(dst, r[raw], p)
+		},
 	}
 }
 
@@ -68,8 +78,8 @@ func rate(name, counter, unit, desc, formula string, scale float64) Metric {
 	return Metric{
 		Name: name, Unit: unit, Kind: KindRate, Description: desc, Formula: formula,
 		Raw: []string{counter, RawProcessStart},
-		compute: func(r map[string][]store.Point, p Params) []store.Point {
-			return counterRate(joinRows(r, counter, RawProcessStart), p, scale)
+		compute: func(dst []store.Point, r map[string][]store.Point, p Params) []store.Point {
+			return counterRate(dst, join(r, counter, RawProcessStart), p, scale, counterAndStart)
 		},
 	}
 }
@@ -79,8 +89,8 @@ func rate(name, counter, unit, desc, formula string, scale float64) Metric {
 func ratio(name, unit, desc, formula string, raw []string, f func(v []float64) (float64, bool)) Metric {
 	return Metric{
 		Name: name, Unit: unit, Kind: KindRatio, Description: desc, Formula: formula, Raw: raw,
-		compute: func(r map[string][]store.Point, p Params) []store.Point {
-			return lastPerBucket(derive(joinRows(r, raw...), f), p)
+		compute: func(dst []store.Point, r map[string][]store.Point, p Params) []store.Point {
+			return lastDerivedPerBucket(dst, join(r, raw...), p, f)
 		},
 	}
 }
@@ -102,8 +112,8 @@ var catalog = []Metric{
 		Name: "heap_idle", Unit: "bytes", Kind: KindGauge, Formula: "HeapIdle = HeapSys − HeapInuse",
 		Description: "Bytes in idle heap spans, including released ones (MemStats.HeapIdle).",
 		Raw:         []string{RawHeapSys, RawHeapInuse},
-		compute: func(r map[string][]store.Point, p Params) []store.Point {
-			return lastPerBucket(derive(joinRows(r, RawHeapSys, RawHeapInuse), func(v []float64) (float64, bool) { return v[0] - v[1], true }), p)
+		compute: func(dst []store.Point, r map[string][]store.Point, p Params) []store.Point {
+			return lastDerivedPerBucket(dst, join(r, RawHeapSys, RawHeapInuse), p, func(v []float64) (float64, bool) { return v[0] - v[1], true })
 		},
 	},
 	gauge("heap_released", RawHeapReleased, "bytes", "Bytes of idle spans returned to the OS (MemStats.HeapReleased)."),
@@ -122,14 +132,10 @@ var catalog = []Metric{
 		Name: "gc_cycles_auto_rate", Unit: "ops", Kind: KindRate, Formula: "Δ (NumGC − NumForcedGC) / Δt",
 		Description: "Automatic GC cycles per second (triggered by the heap goal).",
 		Raw:         []string{RawNumGC, RawNumForcedGC, RawProcessStart},
-		compute: func(r map[string][]store.Point, p Params) []store.Point {
-			rows := joinRows(r, RawNumGC, RawNumForcedGC, RawProcessStart)
-			for i := range rows {
-				v := rows[i].V
-				v[0], v[1] = v[0]-v[1], v[2]
-				rows[i].V = v[:2]
-			}
-			return counterRate(rows, p, 1)
+		compute: func(dst []store.Point, r map[string][]store.Point, p Params) []store.Point {
+			return counterRate(dst, join(r, RawNumGC, RawNumForcedGC, RawProcessStart), p, 1, func(v []float64) (float64, float64) {
+				return v[0] - v[1], v[2]
+			})
 		},
 	},
 	rate("gc_cycles_forced_rate", RawNumForcedGC, "ops", "Forced GC cycles per second (runtime.GC or debug.FreeOSMemory calls, gc=1 requests).", "Δ NumForcedGC / Δt", 1),
@@ -139,11 +145,11 @@ var catalog = []Metric{
 		Description: "Stop-the-world GC pause seconds per second of wall time. Counts STW pauses only, so it understates the GC's CPU cost.",
 		Raw:         []string{RawPauseTotalNs, RawProcessStart},
 		Fallback:    []string{RawGCPause, RawUp},
-		compute: func(r map[string][]store.Point, p Params) []store.Point {
+		compute: func(dst []store.Point, r map[string][]store.Point, p Params) []store.Point {
 			if len(r[RawPauseTotalNs]) > 0 {
-				return counterRate(joinRows(r, RawPauseTotalNs, RawProcessStart), p, 1e-9)
+				return counterRate(dst, join(r, RawPauseTotalNs, RawProcessStart), p, 1e-9, counterAndStart)
 			}
-			return eventRate(scaled(r[RawGCPause], 1e-9), successfulScrapes(r[RawUp]), p)
+			return eventRate(dst, scaled(r[RawGCPause], 1e-9), successfulScrapes(r[RawUp]), p)
 		},
 	},
 
@@ -176,8 +182,8 @@ var catalog = []Metric{
 		Name: "gc_cpu_lifetime", Unit: "percentunit", Kind: KindGC, Formula: "GCCPUFraction",
 		Description: "GC share of CPU since the process started (lifetime average, MemStats.GCCPUFraction); barely moves after hours of uptime — alert on gc_cpu_windowed instead.",
 		Raw:         []string{RawGCCPU},
-		compute: func(r map[string][]store.Point, p Params) []store.Point {
-			return lastPerBucket(scaled(r[RawGCCPU], 1e-9), p)
+		compute: func(dst []store.Point, r map[string][]store.Point, p Params) []store.Point {
+			return lastPerBucket(dst, scaled(r[RawGCCPU], 1e-9), p)
 		},
 	},
 	{
@@ -185,25 +191,23 @@ var catalog = []Metric{
 		Formula:     "Δ(GCCPUFraction·(LastGC − start)) / ΔLastGC over the window",
 		Description: "Estimated GC share of CPU within the window, derived from the lifetime fraction at successive GC ends (see the README for the method and its error).",
 		Raw:         []string{RawGCCPU, RawLastGC, RawProcessStart},
-		compute: func(r map[string][]store.Point, p Params) []store.Point {
-			rows := joinRows(r, RawGCCPU, RawLastGC, RawProcessStart)
-			for i := range rows {
-				rows[i].V[0] *= 1e-9 // parts per billion → fraction
-				rows[i].V[1] /= 1000 // ms → s, the unit of the start estimate
-			}
-			return windowedGCCPU(rows, p)
+		compute: func(dst []store.Point, r map[string][]store.Point, p Params) []store.Point {
+			return appendWindowedGCCPU(dst, r, p)
 		},
 	},
 	{
 		Name: "gc_pause", Unit: "s", Kind: KindGC, Formula: "PauseNs[(k−1) % 256] at PauseEnd[(k−1) % 256]",
 		Description: "Stop-the-world pause of every GC cycle, at the cycle's end time (the largest per step when cycles outnumber points).",
 		Raw:         []string{RawGCPause},
-		compute: func(r map[string][]store.Point, p Params) []store.Point {
+		compute: func(dst []store.Point, r map[string][]store.Point, p Params) []store.Point {
 			pts := inRange(scaled(r[RawGCPause], 1e-9), p)
 			if p.StepMs > 0 && int64(len(pts)) > (p.ToMs-p.FromMs)/p.StepMs+1 {
-				return maxPerBucket(pts, p)
+				return maxPerBucket(dst, pts, p)
 			}
-			return pts
+			if dst == nil {
+				return pts // already a slice of its own
+			}
+			return append(dst, pts...)
 		},
 	},
 
@@ -211,16 +215,16 @@ var catalog = []Metric{
 		Name: "heap_leak_slope", Unit: "si:B/h", Kind: KindSlope, Formula: "Theil–Sen slope of heap_post_gc over the window × 3600",
 		Description: "Robust growth rate of the post-GC heap in bytes per hour over the window; steadily positive means a leak.",
 		Raw:         []string{RawHeapPostGC},
-		compute: func(r map[string][]store.Point, p Params) []store.Point {
-			return rollingSlope(r[RawHeapPostGC], p, 3600, 3)
+		compute: func(dst []store.Point, r map[string][]store.Point, p Params) []store.Point {
+			return rollingSlope(dst, r[RawHeapPostGC], p, 3600, 3)
 		},
 	},
 	{
 		Name: "goroutine_slope", Unit: "suffix:/h", Kind: KindSlope, Formula: "Theil–Sen slope of goroutines over the window × 3600",
 		Description: "Robust growth rate of the goroutine count per hour over the window; steadily positive means goroutines leak.",
 		Raw:         []string{RawGoroutines},
-		compute: func(r map[string][]store.Point, p Params) []store.Point {
-			return rollingSlope(r[RawGoroutines], p, 3600, 3)
+		compute: func(dst []store.Point, r map[string][]store.Point, p Params) []store.Point {
+			return rollingSlope(dst, r[RawGoroutines], p, 3600, 3)
 		},
 	},
 }
@@ -234,17 +238,6 @@ func successfulScrapes(up []store.Point) []store.Point {
 		}
 	}
 	return out
-}
-
-// derive computes one value per joined row; f returns false to skip a row.
-func derive(rows []row, f func(v []float64) (float64, bool)) []store.Point {
-	pts := make([]store.Point, 0, len(rows))
-	for _, rw := range rows {
-		if v, ok := f(rw.V); ok {
-			pts = append(pts, store.Point{T: rw.T, V: v})
-		}
-	}
-	return pts
 }
 
 // scaled converts stored integer units (ns, ppb) back to the catalog's units.

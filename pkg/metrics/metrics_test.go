@@ -253,3 +253,57 @@ func TestCatalogIsComplete(t *testing.T) {
 		assert.True(t, names[want], want)
 	}
 }
+
+// TestAppendPointsLeavesEarlierPointsAlone evaluates every metric after points of another
+// series already in the buffer, ending in the very bucket the metric starts with: the
+// metric's points must be exactly those Evaluate returns, and the earlier ones untouched.
+func TestAppendPointsLeavesEarlierPointsAlone(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	raw := map[string][]store.Point{}
+	for _, name := range []string{RawHeapAlloc, RawHeapInuse, RawHeapReleased, RawHeapSys, RawHeapObjects,
+		RawStackInuse, RawSys, RawNextGC, RawMaxRSS, RawGoroutines, RawGCCPU} {
+		raw[name] = nil
+		for i := range 200 {
+			raw[name] = append(raw[name], store.Point{T: int64(i) * 15000, V: float64(rng.IntN(1 << 30))})
+		}
+	}
+	for _, name := range []string{RawTotalAlloc, RawMallocs, RawNumGC, RawNumForcedGC, RawPauseTotalNs} {
+		raw[name] = series(0, 15000, make([]float64, 200)...)
+		for i := 1; i < 200; i++ {
+			raw[name][i].V = raw[name][i-1].V + float64(rng.IntN(1000))
+		}
+	}
+	raw[RawProcessStart] = constant(0, 15000, 200, 1)
+	raw[RawUp] = constant(0, 15000, 200, 1)
+	raw[RawLastGC] = series(0, 15000, make([]float64, 200)...)
+	for i := range raw[RawLastGC] {
+		raw[RawLastGC][i].V = float64(i*15000 - rng.IntN(15000))
+	}
+	for i := range 400 {
+		tm := int64(i)*7500 + int64(rng.IntN(7000))
+		raw[RawGCPause] = append(raw[RawGCPause], store.Point{T: tm, V: float64(rng.IntN(1e6))})
+		raw[RawHeapPostGC] = append(raw[RawHeapPostGC], store.Point{T: tm, V: float64(rng.IntN(1 << 30))})
+	}
+	withoutTotal := map[string][]store.Point{}
+	for k, v := range raw {
+		if k != RawPauseTotalNs {
+			withoutTotal[k] = v
+		}
+	}
+	for _, p := range []Params{
+		{FromMs: 600_000, ToMs: 199 * 15000, StepMs: 15000, WindowMs: 600_000},
+		{FromMs: 600_000, ToMs: 199 * 15000, StepMs: 60000, WindowMs: 600_000},
+	} {
+		for _, r := range []map[string][]store.Point{raw, withoutTotal} {
+			for _, m := range Catalog() {
+				want := m.Evaluate(r, p)
+				require.NotEmpty(t, want, m.Name)
+				prefix := []store.Point{{T: 1, V: -1}, {T: want[0].T, V: -2}}
+				buf := append(make([]store.Point, 0, 1), prefix...)
+				got := m.AppendPoints(buf, r, p)
+				require.Equal(t, prefix, got[:len(prefix)], m.Name)
+				require.Equal(t, want, got[len(prefix):], m.Name)
+			}
+		}
+	}
+}

@@ -72,8 +72,9 @@ const maxSlopeOutputs = 240
 
 // rollingSlope evaluates the Theil–Sen slope over [t-window, t] at step-aligned output times,
 // scaled by scale (e.g. 3600 for "per hour"). Output times with fewer than minPts points in
-// their window are skipped rather than reported from too little data.
-func rollingSlope(pts []store.Point, p Params, scale float64, minPts int) []store.Point {
+// their window are skipped rather than reported from too little data. The slopes are appended
+// to dst.
+func rollingSlope(dst, pts []store.Point, p Params, scale float64, minPts int) []store.Point {
 	step := p.StepMs
 	if span := p.ToMs - p.FromMs; step > 0 && span/step > maxSlopeOutputs {
 		step = bucketEnd(span/maxSlopeOutputs, p.StepMs)
@@ -81,7 +82,7 @@ func rollingSlope(pts []store.Point, p Params, scale float64, minPts int) []stor
 	if step <= 0 {
 		step = 1
 	}
-	var out []store.Point
+	out := dst
 	lo := 0
 	hi := 0
 	for t := bucketEnd(p.FromMs, step); t <= bucketEnd(p.ToMs, step); t += step {
