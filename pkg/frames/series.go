@@ -30,16 +30,27 @@ type Series struct {
 // series it returns a single typed frame without fields, which Grafana reads as "no data"
 // rather than as an error.
 func TimeSeriesMulti(series []Series) data.Frames {
-	meta := func() *data.FrameMeta {
-		return &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: data.FrameTypeVersion{0, 1}}
-	}
 	if len(series) == 0 {
-		return data.Frames{data.NewFrame("").SetMeta(meta())}
+		return data.Frames{data.NewFrame("").SetMeta(timeSeriesMultiMeta())}
 	}
+	return TimeSeriesFrames(series)
+}
+
+// TimeSeriesFrames renders the series as one dataplane timeseries-multi frame each, like
+// TimeSeriesMulti, but returns no frame for no series: callers rendering the parts of one
+// response concurrently join the parts and add the "no data" frame only to the whole.
+func TimeSeriesFrames(series []Series) data.Frames {
 	out := make(data.Frames, 0, len(series))
+	// data.NewField copies the values it is given, so one pair of buffers sized to the longest
+	// series serves every series instead of a short-lived pair per series.
+	n := 0
 	for _, s := range series {
-		times := make([]time.Time, len(s.Points))
-		vals := make([]float64, len(s.Points))
+		n = max(n, len(s.Points))
+	}
+	times := make([]time.Time, n)
+	vals := make([]float64, n)
+	for _, s := range series {
+		times, vals := times[:len(s.Points)], vals[:len(s.Points)]
 		for i, p := range s.Points {
 			times[i] = time.UnixMilli(p.T).UTC()
 			vals[i] = p.V
@@ -50,11 +61,15 @@ func TimeSeriesMulti(series []Series) data.Frames {
 		}
 		vf := data.NewField(s.Metric, s.Labels, vals)
 		vf.Config = valueConfig(s)
-		f := data.NewFrame(s.Metric, tf, vf).SetMeta(meta())
+		f := data.NewFrame(s.Metric, tf, vf).SetMeta(timeSeriesMultiMeta())
 		f.Meta.Notices = s.Notices
 		out = append(out, f)
 	}
 	return out
+}
+
+func timeSeriesMultiMeta() *data.FrameMeta {
+	return &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: data.FrameTypeVersion{0, 1}}
 }
 
 // NumericMulti renders the newest point of each series as one dataplane numeric-multi frame

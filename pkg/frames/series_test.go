@@ -3,6 +3,7 @@ package frames
 import (
 	"flag"
 	"testing"
+	"time"
 
 	"github.com/grafana/dataplane/sdata/numeric"
 	"github.com/grafana/dataplane/sdata/reader"
@@ -109,4 +110,23 @@ func tsCollection(t *testing.T, fs data.Frames) timeseries.Collection {
 	c, err := r.GetCollection(true)
 	require.NoError(t, err)
 	return c
+}
+
+// TestTimeSeriesFramesKeepEachSeriesValues guards the shared conversion buffers: a frame must
+// keep its own values after later, shorter series were rendered.
+func TestTimeSeriesFramesKeepEachSeriesValues(t *testing.T) {
+	s := sampleSeries()
+	fs := TimeSeriesFrames(s)
+	require.Len(t, fs, 2)
+	for i, f := range fs {
+		require.Equal(t, len(s[i].Points), f.Rows())
+		for j, p := range s[i].Points {
+			assert.Equal(t, time.UnixMilli(p.T).UTC(), f.Fields[0].At(j), "series %d row %d", i, j)
+			assert.Equal(t, p.V, f.Fields[1].At(j), "series %d row %d", i, j)
+		}
+	}
+}
+
+func TestTimeSeriesFramesOfNoSeriesIsEmpty(t *testing.T) {
+	assert.Empty(t, TimeSeriesFrames(nil), "the no-data frame is TimeSeriesMulti's to add")
 }
