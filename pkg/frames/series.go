@@ -42,19 +42,27 @@ func TimeSeriesMulti(series []Series) data.Frames {
 func TimeSeriesFrames(series []Series) data.Frames {
 	out := make(data.Frames, 0, len(series))
 	// data.NewField copies the values it is given, so one pair of buffers sized to the longest
-	// series serves every series instead of a short-lived pair per series.
+	// series serves every series instead of a short-lived pair per series. Series of one
+	// response mostly share their bucket times, so a time already converted at the same
+	// index by an earlier series is kept; ms holds the milliseconds of the first converted.
 	n := 0
 	for _, s := range series {
 		n = max(n, len(s.Points))
 	}
 	times := make([]time.Time, n)
 	vals := make([]float64, n)
+	ms := make([]int64, n)
+	converted := 0
 	for _, s := range series {
 		times, vals := times[:len(s.Points)], vals[:len(s.Points)]
 		for i, p := range s.Points {
-			times[i] = time.UnixMilli(p.T).UTC()
+			if i >= converted || ms[i] != p.T {
+				times[i] = time.UnixMilli(p.T).UTC()
+				ms[i] = p.T
+			}
 			vals[i] = p.V
 		}
+		converted = max(converted, len(s.Points))
 		tf := data.NewField(data.TimeSeriesTimeFieldName, nil, times)
 		if s.IntervalMs > 0 {
 			tf.Config = &data.FieldConfig{Interval: float64(s.IntervalMs)}

@@ -113,11 +113,15 @@ func tsCollection(t *testing.T, fs data.Frames) timeseries.Collection {
 }
 
 // TestTimeSeriesFramesKeepEachSeriesValues guards the shared conversion buffers: a frame must
-// keep its own values after later, shorter series were rendered.
+// keep its own times and values after later series, shorter, longer or at other times, were
+// rendered.
 func TestTimeSeriesFramesKeepEachSeriesValues(t *testing.T) {
 	s := sampleSeries()
+	shifted := s[0]
+	shifted.Points = []store.Point{{T: 1_700_000_011_000, V: 5}, {T: 1_700_000_025_000, V: 6}, {T: 1_700_000_040_000, V: 7}}
+	s = append(s, shifted)
 	fs := TimeSeriesFrames(s)
-	require.Len(t, fs, 2)
+	require.Len(t, fs, 3)
 	for i, f := range fs {
 		require.Equal(t, len(s[i].Points), f.Rows())
 		for j, p := range s[i].Points {
