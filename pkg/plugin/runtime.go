@@ -53,18 +53,26 @@ func (r *runtimeQuerier) query(ctx context.Context, q *models.RuntimeQuery, wind
 		ms = append(ms, m)
 	}
 	p := r.params(dq, window, q.Instant)
-	perTarget := make([][]frames.Series, len(targets))
-	errs := make([]error, len(targets))
+	results := make([]targetResult, len(targets))
 	// Decoding stored chunks dominates a query over many targets; spread targets over the
-	// available cores. Results keep configuration order.
+	// available cores. Each worker also renders its targets' frames: converting hundreds of
+	// thousands of points is too much to leave to one core after the others are done. Results
+	// keep configuration order.
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for w := 0; w < min(runtime.GOMAXPROCS(0), len(targets)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// The points of a range query's series are copied into its frames before the
+			// worker moves on, so one buffer serves all of them. An instant query's series
+			// outlive the worker (their newest points are rendered last) and get their own.
+			var buf []store.Point
 			for i := range next {
-				perTarget[i], errs[i] = r.targetSeries(ctx, targets[i], ms, p, len(ms) > 1)
+				if q.Instant {
+					buf = nil
+				}
+				results[i], buf = r.evaluateTarget(ctx, targets[i], ms, p, q.Instant, buf[:0])
 			}
 		}()
 	}
@@ -74,16 +82,54 @@ func (r *runtimeQuerier) query(ctx context.Context, q *models.RuntimeQuery, wind
 	close(next)
 	wg.Wait()
 	var series []frames.Series
+	var orphans []data.Notice
+	fs := make(data.Frames, 0, len(targets)*len(ms))
 	for i, t := range targets {
-		if errs[i] != nil {
-			return backend.ErrorResponseWithErrorSource(backend.PluginError(fmt.Errorf("reading stored samples of target %q: %w", t.Name, errs[i])))
+		res := results[i]
+		if res.err != nil {
+			return backend.ErrorResponseWithErrorSource(backend.PluginError(fmt.Errorf("reading stored samples of target %q: %w", t.Name, res.err)))
 		}
-		series = append(series, perTarget[i]...)
+		series = append(series, res.series...)
+		fs = append(fs, res.frames...)
+		orphans = append(orphans, res.orphans...)
 	}
 	if q.Instant {
 		return backend.DataResponse{Frames: frames.NumericMulti(series)}
 	}
-	return backend.DataResponse{Frames: moveNotices(frames.TimeSeriesMulti(nonEmpty(series)), series)}
+	if len(fs) == 0 {
+		fs = frames.TimeSeriesMulti(nil)
+	}
+	return backend.DataResponse{Frames: moveNotices(fs, orphans)}
+}
+
+// targetResult is one target's part of a response.
+type targetResult struct {
+	// series are kept for instant queries only, which render all newest points at the end.
+	series []frames.Series
+	// frames and orphans are those of range queries: one frame per series with points, and the
+	// notices of series without any, which would otherwise have no frame to travel in.
+	frames  data.Frames
+	orphans []data.Notice
+	err     error
+}
+
+// evaluateTarget evaluates the metrics of one target, the points appended to buf, and renders
+// them as a range query's frames unless instant. It returns buf, grown, for the next target.
+func (r *runtimeQuerier) evaluateTarget(ctx context.Context, t models.Target, ms []*metrics.Metric, p metrics.Params, instant bool, buf []store.Point) (targetResult, []store.Point) {
+	series, buf, err := r.targetSeries(ctx, t, ms, p, len(ms) > 1, buf)
+	if err != nil {
+		return targetResult{err: err}, buf
+	}
+	if instant {
+		return targetResult{series: series}, buf
+	}
+	res := targetResult{frames: frames.TimeSeriesFrames(nonEmpty(series))}
+	for _, s := range series {
+		if len(s.Points) == 0 {
+			res.orphans = append(res.orphans, s.Notices...)
+		}
+	}
+	return res, buf
 }
 
 // params chooses the evaluation grid: never finer than the scrape interval (finer steps would
@@ -135,7 +181,9 @@ func (r *runtimeQuerier) readRaw(ctx context.Context, target string, raw []strin
 	return out, nil
 }
 
-func (r *runtimeQuerier) targetSeries(ctx context.Context, t models.Target, ms []*metrics.Metric, p metrics.Params, labelMetric bool) ([]frames.Series, error) {
+// targetSeries evaluates the metrics of one target, appending their points to buf, and returns
+// the series and buf grown.
+func (r *runtimeQuerier) targetSeries(ctx context.Context, t models.Target, ms []*metrics.Metric, p metrics.Params, labelMetric bool, buf []store.Point) ([]frames.Series, []store.Point, error) {
 	need := map[string]bool{}
 	var raw []string
 	for _, m := range ms {
@@ -149,7 +197,7 @@ func (r *runtimeQuerier) targetSeries(ctx context.Context, t models.Target, ms [
 	from := p.FromMs - p.LookbackMs()
 	points, err := r.readRaw(ctx, t.Name, raw, from, p.ToMs, p.StepMs)
 	if err != nil {
-		return nil, err
+		return nil, buf, err
 	}
 	var fallback []string
 	for _, m := range ms {
@@ -160,7 +208,7 @@ func (r *runtimeQuerier) targetSeries(ctx context.Context, t models.Target, ms [
 	if len(fallback) > 0 {
 		more, err := r.readRaw(ctx, t.Name, fallback, from, p.ToMs, p.StepMs)
 		if err != nil {
-			return nil, err
+			return nil, buf, err
 		}
 		if points == nil {
 			points = map[string][]store.Point{}
@@ -181,12 +229,14 @@ func (r *runtimeQuerier) targetSeries(ctx context.Context, t models.Target, ms [
 			// rejects; the metric label keeps every series uniquely identified.
 			labels["metric"] = m.Name
 		}
+		start := len(buf)
+		buf = m.AppendPoints(buf, points, p)
 		out = append(out, frames.Series{
-			Metric: m.Name, Labels: labels, Unit: m.Unit, Points: m.Evaluate(points, p),
+			Metric: m.Name, Labels: labels, Unit: m.Unit, Points: buf[start:len(buf):len(buf)],
 			Notices: notices, IntervalMs: p.StepMs,
 		})
 	}
-	return out, nil
+	return out, buf, nil
 }
 
 // notices explains a failing target next to its (gapped) series.
@@ -219,9 +269,9 @@ func nonEmpty(series []frames.Series) []frames.Series {
 	return out
 }
 
-// moveNotices keeps the notices of series that had no points (and so no frame) by attaching
-// them to the first frame, de-duplicated.
-func moveNotices(fs data.Frames, series []frames.Series) data.Frames {
+// moveNotices keeps orphans, the notices of series that had no points (and so no frame), by
+// attaching them to the first frame, de-duplicated.
+func moveNotices(fs data.Frames, orphans []data.Notice) data.Frames {
 	seen := map[string]bool{}
 	for _, f := range fs {
 		if f.Meta != nil {
@@ -230,15 +280,10 @@ func moveNotices(fs data.Frames, series []frames.Series) data.Frames {
 			}
 		}
 	}
-	for _, s := range series {
-		if len(s.Points) > 0 {
-			continue
-		}
-		for _, n := range s.Notices {
-			if !seen[n.Text] {
-				seen[n.Text] = true
-				fs[0].Meta.Notices = append(fs[0].Meta.Notices, n)
-			}
+	for _, n := range orphans {
+		if !seen[n.Text] {
+			seen[n.Text] = true
+			fs[0].Meta.Notices = append(fs[0].Meta.Notices, n)
 		}
 	}
 	return fs
