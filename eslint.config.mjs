@@ -36,4 +36,16 @@ export default defineConfig([
     ],
   },
   ...baseConfig,
+  {
+    // The browser tests' page is TypeScript outside src/, type-checked with its own project.
+    files: ['tests/browser/harness/**/*.{ts,tsx}'],
+    languageOptions: {
+      parserOptions: {
+        project: './tests/browser/tsconfig.json',
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-deprecated': 'warn',
+    },
+  },
 ]);

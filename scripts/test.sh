@@ -36,12 +36,16 @@ done
 
 step "frontend: typecheck, lint, prettier, unit tests"
 npm run typecheck
+npx tsc -p tests/browser
 npm run lint
-npx prettier --check "src/**/*.{ts,tsx,json}" "*.{js,mjs,ts,json}"
+npx prettier --check "src/**/*.{ts,tsx,json}" "tests/browser/**/*.{ts,tsx,mjs,json,html}" "*.{js,mjs,ts,json}"
 npm run test:ci
 
 step "frontend against the oldest supported Grafana packages"
 bash scripts/check-grafana-min.sh
+
+step "browser tests: the editors in headless Chromium against the real backend and demo services"
+node --test tests/browser/
 
 step "build: frontend bundle and backend binary"
 npm run build

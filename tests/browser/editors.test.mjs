@@ -1,0 +1,309 @@
+// Browser tests of the editors: the plugin's config and query editors and its DataSource class,
+// bundled with the real @grafana packages, in headless Chromium, against the real backend
+// (test/browser/server) scraping two real demo services. Grafana's own server cannot run
+// where these tests run; the plugin-e2e specs in tests/ cover that on hosts that have it.
+//
+// Run: node --test tests/browser/   (needs Chromium: CHROMIUM or `chromium` on PATH)
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const work = mkdtempSync(path.join(tmpdir(), 'pprof-browser-'));
+// Screenshots are kept for people to look at; CI can collect them.
+const shots = process.env.SCREENSHOT_DIR ?? path.join(root, 'test-results', 'browser');
+const children = [];
+let browser;
+let baseURL;
+
+function chromiumPath() {
+  if (process.env.CHROMIUM) {
+    return process.env.CHROMIUM;
+  }
+  try {
+    return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], {
+      encoding: 'utf8',
+    }).trim();
+  } catch {
+    throw new Error("Chromium not found: install Debian's chromium package or set CHROMIUM to its path");
+  }
+}
+
+/** start runs a program that prints "listening on <url>" first and returns that URL. */
+function start(bin, args) {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    const timer = setTimeout(() => reject(new Error(`${bin} did not start within 30 s`)), 30_000);
+    child.once('exit', (code) => reject(new Error(`${bin} exited with ${code}`)));
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      const m = /^listening on (\S+)/.exec(line);
+      m ? resolve(m[1]) : reject(new Error(`${bin}: unexpected first line ${JSON.stringify(line)}`));
+    });
+  });
+}
+
+function goBuild(pkg, out) {
+  execFileSync('go', ['build', '-o', out, pkg], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, CGO_ENABLED: '0' },
+  });
+  return out;
+}
+
+before(async () => {
+  const site = path.join(work, 'site');
+  execFileSync('node', [path.join(root, 'tests/browser/build.mjs'), site], { stdio: 'inherit' });
+  const demo = goBuild('./examples/leakyapp', path.join(work, 'leakyapp'));
+  const server = goBuild('./test/browser/server', path.join(work, 'server'));
+  const alpha = await start(demo, ['-addr', '127.0.0.1:0', '-registry-bytes-per-sec', '1048576']);
+  const beta = await start(demo, ['-addr', '127.0.0.1:0', '-goroutines-per-sec', '5']);
+  const jsonData = {
+    targets: [
+      { name: 'alpha', url: alpha, labels: { env: 'test' } },
+      { name: 'beta', url: beta },
+    ],
+    scrapeInterval: '200ms',
+    storagePath: path.join(work, 'store'),
+  };
+  baseURL = await start(server, ['-static', site, '-json-data', JSON.stringify(jsonData)]);
+  browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
+  mkdirSync(shots, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  for (const c of children) {
+    c.kill('SIGKILL');
+  }
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** open loads the page and fails the test on any error the page logs or throws. */
+async function open(query) {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  // Grafana's fonts ship with the Grafana server, not with any npm package: the page falls
+  // back to system fonts, and their requests are the only ones allowed to fail.
+  page.on('response', (res) => {
+    if (res.status() >= 400 && !new URL(res.url()).pathname.startsWith('/public/fonts/')) {
+      errors.push(`${res.status()} ${res.url()}`);
+    }
+  });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) {
+      errors.push(msg.text());
+    }
+  });
+  await page.goto(`${baseURL}/index.html${query}`);
+  return { page, errors };
+}
+
+async function json(page, testId) {
+  const text = await page.getByTestId(testId).textContent();
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** resultAfter waits until the panel has run more than `runs` times and its answer arrived. */
+async function resultAfter(page, runs) {
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=runs]').textContent) > n, runs, {
+    timeout: 10_000,
+  });
+  return waitResult(page, () => true);
+}
+
+async function waitQuery(page, ok) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const q = await json(page, 'query');
+    if (ok(q)) {
+      return q;
+    }
+    assert.ok(Date.now() < deadline, `the query did not change as expected; last: ${JSON.stringify(q)}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+async function waitResult(page, ok) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const res = await json(page, 'result');
+    if (res && ok(res)) {
+      return res;
+    }
+    assert.ok(Date.now() < deadline, `no matching query result; last: ${JSON.stringify(res)}`);
+    await page.waitForTimeout(200);
+  }
+}
+
+function valueFields(result) {
+  return result.frames.map((f) => f.fields[1]);
+}
+
+describe('query editor', () => {
+  test('a new panel shows heap in use of every target, from the backend', async () => {
+    // The backend needs a few scrapes before there is a series to show; reload as a user would.
+    const deadline = Date.now() + 20_000;
+    let page;
+    let errors;
+    let result;
+    for (;;) {
+      ({ page, errors } = await open(''));
+      result = await waitResult(page, () => true);
+      if (result.frames.length === 2 || Date.now() > deadline) {
+        break;
+      }
+      await page.close();
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal(result.error, undefined);
+    assert.deepEqual(
+      valueFields(result).map((f) => [f.name, f.labels, f.unit]),
+      [
+        ['heap_inuse', { target: 'alpha', env: 'test' }, 'bytes'],
+        ['heap_inuse', { target: 'beta' }, 'bytes'],
+      ]
+    );
+    assert.ok(result.frames.every((f) => f.type === 'timeseries-multi' && f.rows > 0));
+    assert.deepEqual(await json(page, 'query'), {
+      refId: 'A',
+      queryType: 'runtime',
+      targets: [],
+      metrics: ['heap_inuse'],
+    });
+    await page.getByLabel('Metrics').waitFor();
+    await page.screenshot({ path: path.join(shots, 'query-editor.png') });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test("the pickers list the backend's targets and metric catalog, and a choice runs the query", async () => {
+    const { page, errors } = await open('');
+    await waitResult(page, () => true);
+
+    await page.getByLabel('Targets').click();
+    const targetOptions = await page.getByRole('option').allTextContents();
+    for (const name of ['alpha', 'beta', '$target']) {
+      assert.ok(
+        targetOptions.some((o) => o.includes(name)),
+        `target option ${name} in ${targetOptions}`
+      );
+    }
+    await page.getByRole('option', { name: /^beta/ }).click();
+    let query = await waitQuery(page, (q) => q.targets.length > 0);
+    assert.deepEqual(query.targets, ['beta']);
+    await page.keyboard.press('Escape');
+    let result = await waitResult(page, (r) => r.frames.length === 1);
+    assert.deepEqual(valueFields(result)[0].labels, { target: 'beta' });
+
+    const runs = Number(await page.getByTestId('runs').textContent());
+    const metrics = page.getByLabel('Metrics');
+    await metrics.click();
+    await metrics.fill('goroutines');
+    const metricOptions = await page.getByRole('option').allTextContents();
+    assert.ok(
+      metricOptions.some((o) => o.startsWith('goroutines')),
+      `metric options: ${metricOptions}`
+    );
+    // Each option carries the catalog's description, unit and formula from the backend.
+    assert.ok(
+      metricOptions.some((o) => o.includes('unit: short')),
+      `metric options: ${metricOptions}`
+    );
+    await page
+      .getByRole('option', { name: /^goroutines\b/ })
+      .first()
+      .click();
+    query = await waitQuery(page, (q) => q.metrics.length === 2);
+    assert.deepEqual(query.metrics, ['heap_inuse', 'goroutines']);
+    await page.keyboard.press('Escape');
+    result = await waitResult(page, (r) => r.frames.length === 2);
+    assert.ok(Number(await page.getByTestId('runs').textContent()) > runs, 'choosing a metric runs the query');
+    // Two metrics of one target: the metric label keeps the label sets unique for alerting.
+    assert.deepEqual(
+      valueFields(result).map((f) => [f.name, f.labels]),
+      [
+        ['heap_inuse', { target: 'beta', metric: 'heap_inuse' }],
+        ['goroutines', { target: 'beta', metric: 'goroutines' }],
+      ]
+    );
+    await page.screenshot({ path: path.join(shots, 'query-editor-metrics.png') });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('$target expands in the browser before the backend sees it', async () => {
+    const { page, errors } = await open('?target=alpha');
+    await waitResult(page, () => true);
+    await page.getByLabel('Targets').click();
+    await page.getByRole('option', { name: /\$target/ }).click();
+    assert.deepEqual((await waitQuery(page, (q) => q.targets.length > 0)).targets, ['$target']);
+    await page.keyboard.press('Escape');
+    const result = await waitResult(page, (r) => r.frames.length === 1);
+    assert.deepEqual(valueFields(result)[0].labels, { target: 'alpha', env: 'test' });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('an invalid window is flagged in the editor and the instant switch returns numbers', async () => {
+    const { page, errors } = await open('');
+    await waitResult(page, () => true);
+    await page.getByLabel('Window').fill('soon');
+    await page.getByText('Enter a duration such as 30m or 6h').waitFor();
+    await page.getByLabel('Window').fill('30m');
+    assert.equal(await page.getByText('Enter a duration such as 30m or 6h').count(), 0);
+
+    const runs = Number(await page.getByTestId('runs').textContent());
+    await page.getByLabel('Instant').click({ force: true });
+    assert.equal((await json(page, 'query')).instant, true);
+    const result = await resultAfter(page, runs);
+    assert.ok(
+      result.frames.length === 2 && result.frames.every((f) => f.type === 'numeric-multi' && f.rows === 1),
+      JSON.stringify(result)
+    );
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
+
+describe('config editor', () => {
+  test('targets and secrets are saved where Grafana keeps them', async () => {
+    const { page, errors } = await open('?pane=config');
+    await page.getByRole('button', { name: 'Add target' }).click();
+    await page.getByLabel('Target 1 name').fill('payments');
+    await page.getByLabel('Target 1 base URL').fill('not a url');
+    await page.getByText('Not a valid URL: it must look like http://host:port').waitFor();
+    await page.getByLabel('Target 1 base URL').fill('http://payments:6060');
+    await page.getByLabel('Target 1 labels').fill('env=prod, job=payments');
+
+    await page.getByRole('button', { name: 'Add target' }).click();
+    await page.getByLabel('Target 2 name').fill('payments');
+    await page.getByText('is used by more than one target').first().waitFor();
+
+    await page.getByRole('button', { name: 'Remove target 2' }).click();
+    await page.getByLabel('Bearer token').fill('s3cret');
+
+    const options = await json(page, 'options');
+    assert.deepEqual(options.jsonData.targets, [
+      { name: 'payments', url: 'http://payments:6060', labels: { env: 'prod', job: 'payments' } },
+    ]);
+    assert.equal(options.secureJsonData?.bearerToken, 's3cret');
+    assert.ok(!JSON.stringify(options.jsonData).includes('s3cret'), 'the token must not be in jsonData');
+    await page.screenshot({ path: path.join(shots, 'config-editor.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
