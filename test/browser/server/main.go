@@ -25,8 +25,12 @@ import (
 	"github.com/leakwatch/pprof-datasource/pkg/plugin"
 )
 
-// uid is the data source UID the test page is configured with.
-const uid = "browser-test"
+const (
+	// uid is the data source UID the test page is configured with.
+	uid = "browser-test"
+	// pluginID is the plugin's id, which Grafana passes as the data source type.
+	pluginID = "leakwatch-pprof-datasource"
+)
 
 // backendAPI is what the server needs of a plugin instance.
 type backendAPI interface {
@@ -41,7 +45,7 @@ func main() {
 	flag.Parse()
 
 	inst, err := plugin.NewDatasource(context.Background(), backend.DataSourceInstanceSettings{
-		UID: uid, Name: "Go pprof", JSONData: []byte(*jsonData), Updated: time.Now(),
+		UID: uid, Type: pluginID, Name: "Go pprof", JSONData: []byte(*jsonData), Updated: time.Now(),
 	})
 	if err != nil {
 		log.Fatalf("creating the data source: %v", err)
@@ -157,7 +161,7 @@ func serveQuery(w http.ResponseWriter, r *http.Request, api backendAPI) {
 
 func pluginContext() backend.PluginContext {
 	return backend.PluginContext{
-		PluginID:                   "leakwatch-pprof-datasource",
-		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{UID: uid, Name: "Go pprof"},
+		PluginID:                   pluginID,
+		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{UID: uid, Type: pluginID, Name: "Go pprof"},
 	}
 }
