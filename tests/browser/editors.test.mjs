@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -51,6 +52,15 @@ function start(bin, args) {
   });
 }
 
+/** closedAddress returns a URL nothing listens on: a target that refuses connections. */
+async function closedAddress() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
+
 function goBuild(pkg, out) {
   execFileSync('go', ['build', '-o', out, pkg], {
     cwd: root,
@@ -71,6 +81,7 @@ before(async () => {
     targets: [
       { name: 'alpha', url: alpha, labels: { env: 'test' } },
       { name: 'beta', url: beta },
+      { name: 'down', url: await closedAddress() },
     ],
     scrapeInterval: '200ms',
     storagePath: path.join(work, 'store'),
@@ -178,6 +189,12 @@ describe('query editor', () => {
       ]
     );
     assert.ok(result.frames.every((f) => f.type === 'timeseries-multi' && f.rows > 0));
+    // The target that refuses connections has no series, so no frame of its own; its failure
+    // reaches the panel as a notice on the first frame.
+    assert.ok(
+      result.frames[0].notices.some((n) => n.includes('target "down"') && n.includes('refused')),
+      JSON.stringify(result.frames[0].notices)
+    );
     assert.deepEqual(await json(page, 'query'), {
       refId: 'A',
       queryType: 'runtime',
@@ -196,7 +213,7 @@ describe('query editor', () => {
 
     await page.getByLabel('Targets').click();
     const targetOptions = await page.getByRole('option').allTextContents();
-    for (const name of ['alpha', 'beta', '$target']) {
+    for (const name of ['alpha', 'beta', 'down', '$target']) {
       assert.ok(
         targetOptions.some((o) => o.includes(name)),
         `target option ${name} in ${targetOptions}`
