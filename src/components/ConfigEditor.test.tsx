@@ -1,37 +1,12 @@
 import React, { useState } from 'react';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { DataSourceSettings } from '@grafana/data';
 
-import { PprofOptions, PprofSecureJsonData } from '../types/config';
+import { Settings, settingsFixture } from '../test/settings';
 import { ConfigEditor } from './ConfigEditor';
 import { selectors } from './selectors';
 
-type Settings = DataSourceSettings<PprofOptions, PprofSecureJsonData>;
-
-function settings(overrides: Partial<Settings> = {}): Settings {
-  // `database` is required by the type but deprecated, and this data source never uses it.
-  const base: Omit<Settings, 'database'> = {
-    id: 1,
-    uid: 'pprof',
-    orgId: 1,
-    name: 'Go pprof',
-    typeLogoUrl: '',
-    type: 'leakwatch-pprof-datasource',
-    typeName: 'Go pprof',
-    access: 'proxy',
-    url: '',
-    user: '',
-    basicAuth: false,
-    basicAuthUser: '',
-    isDefault: false,
-    jsonData: {},
-    secureJsonFields: {},
-    readOnly: false,
-    withCredentials: false,
-  };
-  return { ...base, ...overrides } as Settings;
-}
+const settings = settingsFixture;
 
 /** renderEditor renders the editor the way Grafana does: every change is fed back as the new options. */
 function renderEditor(initial: Settings = settings()) {

@@ -136,29 +136,21 @@ async function resultAfter(page, runs) {
   return waitResult(page, () => true);
 }
 
-async function waitQuery(page, ok) {
-  const deadline = Date.now() + 10_000;
+/** poll reads the JSON printed under testId until ok accepts it, or fails after 15 s. */
+async function poll(page, testId, ok) {
+  const deadline = Date.now() + 15_000;
   for (;;) {
-    const q = await json(page, 'query');
-    if (ok(q)) {
-      return q;
+    const value = await json(page, testId);
+    if (value !== undefined && ok(value)) {
+      return value;
     }
-    assert.ok(Date.now() < deadline, `the query did not change as expected; last: ${JSON.stringify(q)}`);
+    assert.ok(Date.now() < deadline, `${testId} never became as expected; last: ${JSON.stringify(value)}`);
     await page.waitForTimeout(100);
   }
 }
 
-async function waitResult(page, ok) {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const res = await json(page, 'result');
-    if (res && ok(res)) {
-      return res;
-    }
-    assert.ok(Date.now() < deadline, `no matching query result; last: ${JSON.stringify(res)}`);
-    await page.waitForTimeout(200);
-  }
-}
+const waitQuery = (page, ok) => poll(page, 'query', ok);
+const waitResult = (page, ok) => poll(page, 'result', ok);
 
 function valueFields(result) {
   return result.frames.map((f) => f.fields[1]);

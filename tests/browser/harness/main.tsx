@@ -1,4 +1,4 @@
-import React, { useCallback, useEffect, useMemo, useState } from 'react';
+import React, { useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import {
   CoreApp,
@@ -6,7 +6,6 @@ import {
   DataQueryResponse,
   DataSourceInstanceSettings,
   DataSourcePluginMeta,
-  DataSourceSettings,
   dateTime,
   PluginType,
 } from '@grafana/data';
@@ -16,8 +15,9 @@ import { GlobalStyles } from '@grafana/ui';
 import { ConfigEditor } from '../../../src/components/ConfigEditor';
 import { QueryEditor } from '../../../src/components/QueryEditor';
 import { DataSource } from '../../../src/datasource';
-import { PprofOptions, PprofSecureJsonData } from '../../../src/types/config';
+import { PprofOptions } from '../../../src/types/config';
 import { PprofQuery } from '../../../src/types/query';
+import { settingsFixture } from '../../../src/test/settings';
 import { installGrafanaServices } from './grafana';
 
 /**
@@ -134,30 +134,7 @@ function QueryPane() {
 }
 
 function ConfigPane() {
-  const initial = useMemo(
-    () =>
-      ({
-        id: 1,
-        uid,
-        orgId: 1,
-        name: 'Go pprof',
-        type: meta.id,
-        typeName: 'Go pprof',
-        typeLogoUrl: '',
-        access: 'proxy',
-        url: '',
-        user: '',
-        basicAuth: false,
-        basicAuthUser: '',
-        isDefault: false,
-        jsonData: {},
-        secureJsonFields: {},
-        readOnly: false,
-        withCredentials: false,
-      }) as DataSourceSettings<PprofOptions, PprofSecureJsonData>,
-    []
-  );
-  const [options, setOptions] = useState(initial);
+  const [options, setOptions] = useState(() => settingsFixture({ uid }));
   return (
     <section aria-label="Config editor pane">
       <ConfigEditor options={options} onOptionsChange={setOptions} />
