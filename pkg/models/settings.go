@@ -24,6 +24,24 @@ const (
 	DefaultStorageMaxBytes  = 1 << 30
 	// MinScrapeInterval keeps a misconfigured data source from hammering its targets.
 	MinScrapeInterval = 100 * time.Millisecond
+
+	// DefaultGoroutineDumpInterval spaces the goroutine?debug=2 dumps, which stop the
+	// observed service's world while they are written.
+	DefaultGoroutineDumpInterval = 5 * time.Minute
+	// DefaultGoroutineDumpCeiling is the goroutine count above which no debug=2 dump is taken.
+	DefaultGoroutineDumpCeiling = 10000
+	// DefaultCPUProfileSeconds is the length of an opt-in CPU profile.
+	DefaultCPUProfileSeconds = 10
+	// MaxCPUProfileSeconds bounds how long a CPU profile may keep the target profiling.
+	MaxCPUProfileSeconds = 30
+	// DefaultMaxProfileBytes caps a profile's decompressed size, so a gzip bomb is refused
+	// before it is read to the end.
+	DefaultMaxProfileBytes = 256 << 20
+	// DefaultSnapshotFullResolution is how long every profile snapshot is kept before the
+	// history is thinned to one snapshot per hour.
+	DefaultSnapshotFullResolution = 24 * time.Hour
+	// DefaultSnapshotMaxBytes caps the profile snapshot store on disk.
+	DefaultSnapshotMaxBytes = 1 << 30
 )
 
 // SecureKeyBearerToken is the secureJsonData key of the optional bearer token sent to every target.
@@ -48,6 +66,15 @@ type rawSettings struct {
 	StorageMaxBytes  int64    `json:"storageMaxBytes"`
 	MaxResponseBytes int64    `json:"maxResponseBytes"`
 	Timeout          any      `json:"timeout"`
+
+	ProfileIntervals       map[string]string `json:"profileIntervals"`
+	CPUProfileInterval     string            `json:"cpuProfileInterval"`
+	CPUProfileSeconds      int               `json:"cpuProfileSeconds"`
+	GoroutineDumpInterval  string            `json:"goroutineDumpInterval"`
+	GoroutineDumpCeiling   int               `json:"goroutineDumpCeiling"`
+	MaxProfileBytes        int64             `json:"maxProfileBytes"`
+	SnapshotFullResolution string            `json:"snapshotFullResolution"`
+	SnapshotMaxBytes       int64             `json:"snapshotMaxBytes"`
 }
 
 // PluginSettings is the validated, defaulted configuration of one data source instance.
@@ -62,6 +89,23 @@ type PluginSettings struct {
 	MaxResponseBytes int64
 	// BearerToken comes from secureJsonData only and is never logged or returned.
 	BearerToken string
+
+	// ProfileIntervals is the collection interval of every collected profile type (see
+	// CollectedProfileTypes); a type that is switched off is absent. CPU is present only
+	// when enabled.
+	ProfileIntervals map[ProfileType]time.Duration
+	// CPUProfileSeconds is the length of each CPU profile, at most MaxCPUProfileSeconds.
+	CPUProfileSeconds int
+	// GoroutineDumpInterval spaces the goroutine?debug=2 dumps; 0 switches them off.
+	GoroutineDumpInterval time.Duration
+	// GoroutineDumpCeiling is the last goroutine count above which a dump is skipped.
+	GoroutineDumpCeiling int
+	// MaxProfileBytes caps the decompressed size of one profile.
+	MaxProfileBytes int64
+	// SnapshotFullResolution is how long all profile snapshots are kept before thinning.
+	SnapshotFullResolution time.Duration
+	// SnapshotMaxBytes caps the profile snapshot store.
+	SnapshotMaxBytes int64
 }
 
 var labelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
@@ -104,7 +148,93 @@ func LoadPluginSettings(source backend.DataSourceInstanceSettings) (*PluginSetti
 	if err := validateTargets(s.Targets); err != nil {
 		return nil, err
 	}
+	if err := loadProfileSettings(&raw, s); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// loadProfileSettings reads the profile and goroutine-dump schedules and the snapshot limits.
+func loadProfileSettings(raw *rawSettings, s *PluginSettings) error {
+	s.ProfileIntervals = make(map[ProfileType]time.Duration)
+	for name := range raw.ProfileIntervals {
+		info, ok := LookupProfileType(ProfileType(name))
+		if !ok || info.StoredAs != info.Type || info.Type == ProfileCPU {
+			return fmt.Errorf("profile interval: %q is not a profile type with its own schedule", name)
+		}
+	}
+	for _, pt := range CollectedProfileTypes() {
+		info, _ := LookupProfileType(pt)
+		if pt == ProfileCPU {
+			continue
+		}
+		d, off, err := intervalOrOff(raw.ProfileIntervals[string(pt)], info.DefaultInterval)
+		if err != nil {
+			return fmt.Errorf("%s profile interval: %w", pt, err)
+		}
+		if !off {
+			s.ProfileIntervals[pt] = d
+		}
+	}
+	cpu, off, err := intervalOrOff(raw.CPUProfileInterval, "off")
+	if err != nil {
+		return fmt.Errorf("cpu profile interval: %w", err)
+	}
+	s.CPUProfileSeconds = raw.CPUProfileSeconds
+	if s.CPUProfileSeconds <= 0 {
+		s.CPUProfileSeconds = DefaultCPUProfileSeconds
+	}
+	if s.CPUProfileSeconds > MaxCPUProfileSeconds {
+		return fmt.Errorf("cpu profile seconds %d is above the maximum of %d", s.CPUProfileSeconds, MaxCPUProfileSeconds)
+	}
+	if !off {
+		if cpu <= time.Duration(s.CPUProfileSeconds)*time.Second {
+			return fmt.Errorf("cpu profile interval %s must be longer than the %d s profile it takes", cpu, s.CPUProfileSeconds)
+		}
+		s.ProfileIntervals[ProfileCPU] = cpu
+	}
+	dump, off, err := intervalOrOff(raw.GoroutineDumpInterval, DefaultGoroutineDumpInterval.String())
+	if err != nil {
+		return fmt.Errorf("goroutine dump interval: %w", err)
+	}
+	if !off {
+		s.GoroutineDumpInterval = dump
+	}
+	s.GoroutineDumpCeiling = raw.GoroutineDumpCeiling
+	if s.GoroutineDumpCeiling <= 0 {
+		s.GoroutineDumpCeiling = DefaultGoroutineDumpCeiling
+	}
+	s.MaxProfileBytes = raw.MaxProfileBytes
+	if s.MaxProfileBytes <= 0 {
+		s.MaxProfileBytes = DefaultMaxProfileBytes
+	}
+	if s.SnapshotFullResolution, err = durationOr(raw.SnapshotFullResolution, DefaultSnapshotFullResolution); err != nil {
+		return fmt.Errorf("snapshot full resolution: %w", err)
+	}
+	s.SnapshotMaxBytes = raw.SnapshotMaxBytes
+	if s.SnapshotMaxBytes <= 0 {
+		s.SnapshotMaxBytes = DefaultSnapshotMaxBytes
+	}
+	return nil
+}
+
+// intervalOrOff reads a schedule: a duration, or "off"/"0" to switch it off; empty takes def.
+func intervalOrOff(v, def string) (time.Duration, bool, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		v = def
+	}
+	if v == "off" || v == "0" {
+		return 0, true, nil
+	}
+	d, err := durationOr(v, 0)
+	if err != nil {
+		return 0, false, err
+	}
+	if d < MinScrapeInterval {
+		return 0, false, fmt.Errorf("%s is below the minimum of %s", d, MinScrapeInterval)
+	}
+	return d, false, nil
 }
 
 // TargetByName returns the configured target with that name.

@@ -88,3 +88,45 @@ func TestParseRuntimeQuery(t *testing.T) {
 	_, _, err = ParseRuntimeQuery(json.RawMessage(`{"window":"-5m"}`))
 	require.ErrorContains(t, err, `window "-5m" is not a positive duration`)
 }
+
+func TestProfileSettingsDefaultsAndSchedules(t *testing.T) {
+	s, err := LoadPluginSettings(backend.DataSourceInstanceSettings{JSONData: []byte(`{"targets":[{"name":"a","url":"http://a:6060"}]}`)})
+	require.NoError(t, err)
+	assert.Equal(t, map[ProfileType]time.Duration{
+		ProfileHeap: time.Minute, ProfileGoroutine: 5 * time.Minute, ProfileBlock: 5 * time.Minute,
+		ProfileMutex: 5 * time.Minute, ProfileThreadcreate: 5 * time.Minute, ProfileGoroutineLeak: 5 * time.Minute,
+	}, s.ProfileIntervals, "CPU is off and allocs shares heap by default")
+	assert.Equal(t, DefaultGoroutineDumpInterval, s.GoroutineDumpInterval)
+	assert.Equal(t, DefaultGoroutineDumpCeiling, s.GoroutineDumpCeiling)
+	assert.Equal(t, int64(DefaultMaxProfileBytes), s.MaxProfileBytes)
+	assert.Equal(t, DefaultSnapshotFullResolution, s.SnapshotFullResolution)
+
+	s, err = LoadPluginSettings(backend.DataSourceInstanceSettings{JSONData: []byte(`{"targets":[],
+		"profileIntervals":{"heap":"10s","block":"off"},"cpuProfileInterval":"2m","cpuProfileSeconds":5,
+		"goroutineDumpInterval":"off","goroutineDumpCeiling":500}`)})
+	require.NoError(t, err)
+	assert.Equal(t, 10*time.Second, s.ProfileIntervals[ProfileHeap])
+	assert.NotContains(t, s.ProfileIntervals, ProfileBlock)
+	assert.Equal(t, 2*time.Minute, s.ProfileIntervals[ProfileCPU])
+	assert.Equal(t, 5, s.CPUProfileSeconds)
+	assert.Zero(t, s.GoroutineDumpInterval)
+	assert.Equal(t, 500, s.GoroutineDumpCeiling)
+}
+
+func TestProfileSettingsValidation(t *testing.T) {
+	for name, tc := range map[string]struct{ json, want string }{
+		"unknown type":      {`{"profileIntervals":{"bogus":"1m"}}`, `"bogus" is not a profile type`},
+		"allocs has none":   {`{"profileIntervals":{"allocs":"1m"}}`, `"allocs" is not a profile type`},
+		"bad duration":      {`{"profileIntervals":{"heap":"soon"}}`, "heap profile interval"},
+		"too fast":          {`{"profileIntervals":{"heap":"1ms"}}`, "below the minimum"},
+		"cpu too long":      {`{"cpuProfileInterval":"5m","cpuProfileSeconds":60}`, "above the maximum of 30"},
+		"cpu overlaps":      {`{"cpuProfileInterval":"5s","cpuProfileSeconds":10}`, "must be longer than the 10 s profile"},
+		"bad dump interval": {`{"goroutineDumpInterval":"-1m"}`, "goroutine dump interval"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := LoadPluginSettings(backend.DataSourceInstanceSettings{JSONData: []byte(tc.json)})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}

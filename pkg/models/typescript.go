@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 )
 
 //go:generate go run ./gen ../../src/types/query.gen.ts
@@ -16,6 +17,9 @@ var queryModels = []struct {
 	Go   any
 }{
 	{QueryTypeRuntime, "is the JSON model of a `runtime` query.", RuntimeQuery{}},
+	{QueryTypeProfile, "is the JSON model of a `profile` query.", ProfileQuery{}},
+	{QueryTypeSuspects, "is the JSON model of a `suspects` query.", SuspectsQuery{}},
+	{QueryTypeGoroutines, "is the JSON model of a `goroutines` query.", GoroutinesQuery{}},
 }
 
 // TypeScript renders the frontend's query model from the Go structs, so the two cannot drift:
@@ -47,12 +51,38 @@ func TypeScript() string {
 			if strings.Contains(opts, "omitempty") {
 				opt = "?"
 			}
-			fmt.Fprintf(&b, "  %s%s: %s;\n", name, opt, tsType(f.Type))
+			typ := tsType(f.Type)
+			if u, ok := f.Tag.Lookup("tsunion"); ok {
+				typ = tsUnion(u)
+			}
+			fmt.Fprintf(&b, "  %s%s: %s;\n", name, opt, typ)
 		}
 		b.WriteString("}\n")
 	}
 	fmt.Fprintf(&b, "\n/** DEFAULT_METRIC is what a new panel shows when the query names no metric. */\nexport const DEFAULT_METRIC = '%s';\n", DefaultMetric)
+	fmt.Fprintf(&b, "\n/** DEFAULT_PROFILE_TYPE is the profile type of a query that names none. */\nexport const DEFAULT_PROFILE_TYPE = '%s';\n", DefaultProfileType)
+	fmt.Fprintf(&b, "\n/** DEFAULT_MAX_NODES caps a flame graph's nodes when the query sets no cap. */\nexport const DEFAULT_MAX_NODES = %d;\n", DefaultMaxNodes)
+	fmt.Fprintf(&b, "\n/** DEFAULT_TOP_N limits suspects and goroutine groups when the query sets no limit. */\nexport const DEFAULT_TOP_N = %d;\n", DefaultTopN)
+	fmt.Fprintf(&b, "\n/** DEFAULT_STALE_THRESHOLD is the wait after which a blocked goroutine counts as stale. */\nexport const DEFAULT_STALE_THRESHOLD = '%s';\n", shortDuration(DefaultStaleThreshold))
+	fmt.Fprintf(&b, "\n/** DEFAULT_GROWING_SNAPSHOTS is how many consecutive rising snapshots make a goroutine group growing. */\nexport const DEFAULT_GROWING_SNAPSHOTS = %d;\n", DefaultGrowingSnapshots)
 	return b.String()
+}
+
+// shortDuration prints whole minutes as "10m" (what the editors and gtime accept).
+func shortDuration(d time.Duration) string {
+	if d%time.Minute == 0 {
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
+}
+
+// tsUnion renders a `tsunion:"a,b"` tag as the string-literal union 'a' | 'b'.
+func tsUnion(tag string) string {
+	vals := strings.Split(tag, ",")
+	for i, v := range vals {
+		vals[i] = "'" + v + "'"
+	}
+	return strings.Join(vals, " | ")
 }
 
 func tsType(t reflect.Type) string {

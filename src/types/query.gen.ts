@@ -6,6 +6,9 @@ import { DataQuery } from '@grafana/schema';
 /** QueryType selects the backend handler a query is dispatched to. */
 export enum QueryType {
   Runtime = 'runtime',
+  Profile = 'profile',
+  Suspects = 'suspects',
+  Goroutines = 'goroutines',
 }
 
 /** RuntimeQuery is the JSON model of a `runtime` query. */
@@ -17,5 +20,60 @@ export interface RuntimeQuery extends DataQuery {
   instant?: boolean;
 }
 
+/** ProfileQuery is the JSON model of a `profile` query. */
+export interface ProfileQuery extends DataQuery {
+  queryType: QueryType.Profile;
+  target?: string;
+  profileType?: string;
+  sampleType?: string;
+  at?: string;
+  delta?: boolean;
+  focus?: string;
+  ignore?: string;
+  maxNodes?: number;
+  output?: 'flamegraph' | 'top';
+  baseline?: '' | 'rangeStart' | 'offset' | 'pin' | 'target';
+  baselineOffset?: string;
+  baselinePin?: string;
+  baselineTarget?: string;
+}
+
+/** SuspectsQuery is the JSON model of a `suspects` query. */
+export interface SuspectsQuery extends DataQuery {
+  queryType: QueryType.Suspects;
+  target?: string;
+  by?: 'function' | 'stack';
+  output?: 'table' | 'series';
+  topN?: number;
+}
+
+/** GoroutinesQuery is the JSON model of a `goroutines` query. */
+export interface GoroutinesQuery extends DataQuery {
+  queryType: QueryType.Goroutines;
+  targets?: string[];
+  output?: 'states' | 'groups' | 'groupTable' | 'verdicts' | 'signals';
+  groupBy?: 'creator' | 'topFrame';
+  states?: string[];
+  staleThreshold?: string;
+  growingSnapshots?: number;
+  topN?: number;
+  instant?: boolean;
+}
+
 /** DEFAULT_METRIC is what a new panel shows when the query names no metric. */
 export const DEFAULT_METRIC = 'heap_inuse';
+
+/** DEFAULT_PROFILE_TYPE is the profile type of a query that names none. */
+export const DEFAULT_PROFILE_TYPE = 'heap';
+
+/** DEFAULT_MAX_NODES caps a flame graph's nodes when the query sets no cap. */
+export const DEFAULT_MAX_NODES = 8192;
+
+/** DEFAULT_TOP_N limits suspects and goroutine groups when the query sets no limit. */
+export const DEFAULT_TOP_N = 10;
+
+/** DEFAULT_STALE_THRESHOLD is the wait after which a blocked goroutine counts as stale. */
+export const DEFAULT_STALE_THRESHOLD = '10m';
+
+/** DEFAULT_GROWING_SNAPSHOTS is how many consecutive rising snapshots make a goroutine group growing. */
+export const DEFAULT_GROWING_SNAPSHOTS = 3;
