@@ -18,6 +18,7 @@ import (
 	"github.com/leakwatch/pprof-datasource/pkg/collector"
 	"github.com/leakwatch/pprof-datasource/pkg/models"
 	"github.com/leakwatch/pprof-datasource/pkg/scrape"
+	"github.com/leakwatch/pprof-datasource/pkg/snapshots"
 	"github.com/leakwatch/pprof-datasource/pkg/store"
 )
 
@@ -39,6 +40,9 @@ type Datasource struct {
 	client    *http.Client
 	scraper   *scrape.Scraper
 	store     store.Store
+	// snapshots holds the profile snapshots and goroutine summaries; nil until profile
+	// collection is wired, in which case profile queries answer with a clear error.
+	snapshots snapshots.Store
 	collector *collector.Collector
 	mux       backend.QueryDataHandler
 	resources backend.CallResourceHandler
