@@ -36,10 +36,10 @@ const storageDirEnv = "GF_PLUGIN_LEAKWATCH_PPROF_STORAGE"
 // Datasource is one configured data source: it owns the collector scraping its targets and
 // the store holding their history.
 type Datasource struct {
-	settings  *models.PluginSettings
-	client    *http.Client
-	scraper   *scrape.Scraper
-	store     store.Store
+	settings *models.PluginSettings
+	client   *http.Client
+	scraper  *scrape.Scraper
+	store    store.Store
 	// snapshots holds the profile snapshots and goroutine summaries; nil until profile
 	// collection is wired, in which case profile queries answer with a clear error.
 	snapshots snapshots.Store
