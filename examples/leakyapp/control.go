@@ -17,6 +17,12 @@ type status struct {
 	Pool       poolStatus       `json:"pool"`
 	Subslice   subsliceStatus   `json:"subslice"`
 	Churn      churnStatus      `json:"churn"`
+	// The goroutine leaks of the goroutine analytics. Their counts are exact, so tests
+	// compare them with the goroutines found in goroutine?debug=2.
+	UnclosedBody unclosedBodyStatus `json:"unclosedBody"`
+	CtxWorker    startedStatus      `json:"ctxWorker"`
+	BlockedSend  startedStatus      `json:"blockedSend"`
+	Idle         idleStatus         `json:"idle"`
 }
 
 type registryStatus struct {
@@ -57,6 +63,29 @@ type churnStatus struct {
 	AllocatedBytes int64   `json:"allocatedBytes"`
 }
 
+type unclosedBodyStatus struct {
+	Rate float64 `json:"rate"`
+	Unit string  `json:"unit"`
+	// Requests counts responses dropped unclosed; each one pins one connection and its
+	// readLoop and writeLoop goroutines.
+	Requests int64 `json:"requests"`
+	// Failed counts requests that got no response; they leak nothing.
+	Failed    int64  `json:"failed"`
+	LastError string `json:"lastError,omitempty"`
+}
+
+// startedStatus is the status of a pattern that leaks one goroutine per unit.
+type startedStatus struct {
+	Rate    float64 `json:"rate"`
+	Unit    string  `json:"unit"`
+	Started int64   `json:"started"`
+}
+
+type idleStatus struct {
+	Goroutines int `json:"goroutines"`
+	StackDepth int `json:"stackDepth"`
+}
+
 // status snapshots the settings and totals.
 func (l *leaker) status() status {
 	l.mu.Lock()
@@ -64,7 +93,12 @@ func (l *leaker) status() status {
 	for p, s := range l.settings {
 		set[p] = s
 	}
+	idle := l.idleGoroutines
 	l.mu.Unlock()
+	var lastBodyErr string
+	if p := l.unclosedBodyErr.Load(); p != nil {
+		lastBodyErr = *p
+	}
 	return status{
 		Registry: registryStatus{
 			Rate:        set[patternRegistry].rate,
@@ -97,6 +131,24 @@ func (l *leaker) status() status {
 			Unit:           patternChurn.rateUnit(),
 			AllocatedBytes: l.churnBytes.Load(),
 		},
+		UnclosedBody: unclosedBodyStatus{
+			Rate:      set[patternUnclosedBody].rate,
+			Unit:      patternUnclosedBody.rateUnit(),
+			Requests:  l.unclosedBodies.Load(),
+			Failed:    l.unclosedBodyFailed.Load(),
+			LastError: lastBodyErr,
+		},
+		CtxWorker: startedStatus{
+			Rate:    set[patternCtxWorker].rate,
+			Unit:    patternCtxWorker.rateUnit(),
+			Started: l.ctxWorkersStarted.Load(),
+		},
+		BlockedSend: startedStatus{
+			Rate:    set[patternBlockedSend].rate,
+			Unit:    patternBlockedSend.rateUnit(),
+			Started: l.blockedSenders.Load(),
+		},
+		Idle: idleStatus{Goroutines: idle, StackDepth: idleStackDepth},
 	}
 }
 

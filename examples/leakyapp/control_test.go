@@ -14,7 +14,7 @@ import (
 func serve(t *testing.T, l *leaker, serveExpvar bool, method, target string) *httptest.ResponseRecorder {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	newMux(l, serveExpvar).ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+	newMux(l, newLagMonitor(lagTickInterval), serveExpvar).ServeHTTP(rec, httptest.NewRequest(method, target, nil))
 	return rec
 }
 
@@ -62,7 +62,7 @@ func TestControlSetsRates(t *testing.T) {
 	req := httptest.NewRequest(http.MethodPost, "/leak", strings.NewReader("pattern=registry&rate=0"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	rec = httptest.NewRecorder()
-	newMux(l, true).ServeHTTP(rec, req)
+	newMux(l, newLagMonitor(lagTickInterval), true).ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("form POST: %d %s", rec.Code, rec.Body)
 	}

@@ -47,16 +47,20 @@ var errUsage = errors.New("usage error")
 
 // config is the parsed command line.
 type config struct {
-	addr                string
-	expvar              bool
-	memProfileRate      int
-	registryBytesPerSec float64
-	goroutinesPerSec    float64
-	poolBufferBytes     int
-	poolBuffersPerSec   float64
-	subsliceBytesPerSec float64
-	subsliceBufferBytes int
-	churnBytesPerSec    float64
+	addr                 string
+	expvar               bool
+	memProfileRate       int
+	registryBytesPerSec  float64
+	goroutinesPerSec     float64
+	poolBufferBytes      int
+	poolBuffersPerSec    float64
+	subsliceBytesPerSec  float64
+	subsliceBufferBytes  int
+	churnBytesPerSec     float64
+	unclosedBodiesPerSec float64
+	ctxWorkersPerSec     float64
+	blockedSendersPerSec float64
+	idleGoroutines       int
 }
 
 // parseFlags parses args into a config; usage errors are printed to output.
@@ -74,6 +78,10 @@ func parseFlags(args []string, output io.Writer) (config, error) {
 	fs.Float64Var(&c.subsliceBytesPerSec, "subslice-bytes-per-sec", 0, "retain this many bytes/s of large buffers through 16-byte sub-slices")
 	fs.IntVar(&c.subsliceBufferBytes, "subslice-buffer-bytes", 1<<20, "size of each buffer retained by a sub-slice")
 	fs.Float64Var(&c.churnBytesPerSec, "churn-bytes-per-sec", 0, "allocate and drop this many bytes/s of short-lived objects (GC pressure, no leak)")
+	fs.Float64Var(&c.unclosedBodiesPerSec, "unclosed-bodies-per-sec", 0, "make this many HTTP requests/s to the program's own /payload and never close the response bodies (2 goroutines leaked per request)")
+	fs.Float64Var(&c.ctxWorkersPerSec, "ctx-workers-per-sec", 0, "start this many workers/s whose context is never cancelled, each parked in a select")
+	fs.Float64Var(&c.blockedSendersPerSec, "blocked-senders-per-sec", 0, "leak this many goroutines/s blocked sending on an unbuffered channel with no reader")
+	fs.IntVar(&c.idleGoroutines, "idle-goroutines", 0, fmt.Sprintf("start this many goroutines parked %d frames deep (10000 makes a ~20 MB goroutine?debug=2 dump)", idleStackDepth))
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, err
@@ -93,6 +101,9 @@ func newLeakerFromConfig(c config) (*leaker, error) {
 	if c.poolBufferBytes < 0 {
 		return nil, fmt.Errorf("check -pool-buffer-bytes: %d is negative", c.poolBufferBytes)
 	}
+	if c.idleGoroutines < 0 || c.idleGoroutines > maxIdleGoroutines {
+		return nil, fmt.Errorf("check -idle-goroutines: %d out of range [0, %d]", c.idleGoroutines, maxIdleGoroutines)
+	}
 	if c.subsliceBufferBytes <= 0 {
 		return nil, fmt.Errorf("check -subslice-buffer-bytes: %d is not positive", c.subsliceBufferBytes)
 	}
@@ -103,11 +114,14 @@ func newLeakerFromConfig(c config) (*leaker, error) {
 		poolRate = c.poolBuffersPerSec
 	}
 	for p, rate := range map[pattern]float64{
-		patternRegistry:   c.registryBytesPerSec,
-		patternGoroutines: c.goroutinesPerSec,
-		patternPool:       poolRate,
-		patternSubslice:   c.subsliceBytesPerSec,
-		patternChurn:      c.churnBytesPerSec,
+		patternRegistry:     c.registryBytesPerSec,
+		patternGoroutines:   c.goroutinesPerSec,
+		patternPool:         poolRate,
+		patternSubslice:     c.subsliceBytesPerSec,
+		patternChurn:        c.churnBytesPerSec,
+		patternUnclosedBody: c.unclosedBodiesPerSec,
+		patternCtxWorker:    c.ctxWorkersPerSec,
+		patternBlockedSend:  c.blockedSendersPerSec,
 	} {
 		if err := l.set(p, rate, 0); err != nil {
 			return nil, fmt.Errorf("apply flags: %w", err)
@@ -119,7 +133,7 @@ func newLeakerFromConfig(c config) (*leaker, error) {
 // newMux wires the debug and control endpoints on an explicit mux. Importing net/http/pprof
 // and expvar also registers them on http.DefaultServeMux, which this program never serves:
 // an explicit mux is the only way -expvar=false can really make /debug/vars a 404.
-func newMux(l *leaker, serveExpvar bool) *http.ServeMux {
+func newMux(l *leaker, lag *lagMonitor, serveExpvar bool) *http.ServeMux {
 	mux := http.NewServeMux()
 	// Index also serves every named profile: allocs, block, goroutine, heap, mutex, threadcreate.
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -132,6 +146,9 @@ func newMux(l *leaker, serveExpvar bool) *http.ServeMux {
 	}
 	mux.HandleFunc("GET /leak", l.handleGetLeak)
 	mux.HandleFunc("POST /leak", l.handleSetLeak)
+	mux.HandleFunc("GET /lag", lag.handleGetLag)
+	mux.HandleFunc("POST /lag", lag.handleResetLag)
+	mux.HandleFunc("GET "+payloadPath, handlePayload)
 	return mux
 }
 
@@ -150,6 +167,13 @@ func run(args []string, stdout io.Writer, logger *log.Logger) error {
 		return err
 	}
 	l.publishExpvar()
+	lag := newLagMonitor(lagTickInterval)
+	lag.publishExpvar()
+	// Parked before the listen line is printed, so a test that reads it sees them all.
+	if err := startIdleGoroutines(c.idleGoroutines); err != nil {
+		return err
+	}
+	l.setIdleGoroutines(c.idleGoroutines)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -164,9 +188,15 @@ func run(args []string, stdout io.Writer, logger *log.Logger) error {
 		ln.Close()
 		return fmt.Errorf("print listen address: %w", err)
 	}
+	selfURL, err := loopbackURL(ln.Addr(), payloadPath)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	l.setSelfURL(selfURL)
 
 	srv := &http.Server{
-		Handler: newMux(l, c.expvar),
+		Handler: newMux(l, lag, c.expvar),
 		// No WriteTimeout: /debug/pprof/profile and /trace legitimately stream for 30 s or more.
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -177,6 +207,7 @@ func run(args []string, stdout io.Writer, logger *log.Logger) error {
 	defer stopPatterns()
 	var patterns sync.WaitGroup
 	l.start(patternCtx, &patterns)
+	patterns.Go(func() { lag.run(patternCtx) })
 
 	select {
 	case err := <-serveErr:

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"os"
 	"runtime"
 	"sync"
@@ -31,16 +33,27 @@ const (
 	patternPool       pattern = "pool"
 	patternSubslice   pattern = "subslice"
 	patternChurn      pattern = "churn"
+	// patternUnclosedBody makes HTTP requests whose response bodies are never closed.
+	patternUnclosedBody pattern = "unclosedbody"
+	// patternCtxWorker starts workers whose context is never cancelled.
+	patternCtxWorker pattern = "ctxworker"
+	// patternBlockedSend starts senders blocked on an unbuffered channel with no reader.
+	patternBlockedSend pattern = "blockedsend"
 )
 
 // allPatterns lists the patterns in a stable order for startup and error messages.
-var allPatterns = []pattern{patternRegistry, patternGoroutines, patternPool, patternSubslice, patternChurn}
+var allPatterns = []pattern{
+	patternRegistry, patternGoroutines, patternPool, patternSubslice, patternChurn,
+	patternUnclosedBody, patternCtxWorker, patternBlockedSend,
+}
 
 // rateUnit is the unit each pattern's rate is expressed in.
 func (p pattern) rateUnit() string {
 	switch p {
-	case patternGoroutines:
+	case patternGoroutines, patternCtxWorker, patternBlockedSend:
 		return "goroutines/s"
+	case patternUnclosedBody:
+		return "requests/s"
 	case patternPool:
 		return "buffers/s"
 	default:
@@ -115,11 +128,24 @@ type leaker struct {
 	subsliceBuffers   atomic.Int64
 	subsliceBytes     atomic.Int64
 	churnBytes        atomic.Int64
+
+	// selfURL is where the unclosedbody pattern sends its requests: this program's own
+	// /payload, known only once the listener is up.
+	selfURL            string
+	bodyClient         *http.Client
+	unclosedBodies     atomic.Int64
+	unclosedBodyFailed atomic.Int64
+	unclosedBodyErr    atomic.Pointer[string]
+	ctxWorkersStarted  atomic.Int64
+	blockedSenders     atomic.Int64
+
+	// idleGoroutines is how many parked goroutines -idle-goroutines started.
+	idleGoroutines int
 }
 
 // newLeaker returns a leaker with every pattern stopped and the given buffer sizes.
 func newLeaker(poolBufferBytes, subsliceBufferBytes int) *leaker {
-	l := &leaker{settings: make(map[pattern]settings, len(allPatterns))}
+	l := &leaker{settings: make(map[pattern]settings, len(allPatterns)), bodyClient: newLeakyClient()}
 	for _, p := range allPatterns {
 		l.settings[p] = settings{}
 	}
@@ -159,6 +185,20 @@ func (l *leaker) set(p pattern, rate float64, bufferBytes int) error {
 	}
 	l.settings[p] = s
 	return nil
+}
+
+// setSelfURL tells the unclosedbody pattern where this program serves /payload.
+func (l *leaker) setSelfURL(url string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.selfURL = url
+}
+
+// setIdleGoroutines records how many idle goroutines were parked, for the status.
+func (l *leaker) setIdleGoroutines(n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.idleGoroutines = n
 }
 
 // start runs every pattern in its own goroutine until ctx is done. Separate goroutines
@@ -217,7 +257,39 @@ func (l *leaker) step(p pattern, s settings, n int64) {
 	case patternChurn:
 		churnAllocate(n)
 		l.churnBytes.Add(n)
+	case patternUnclosedBody:
+		l.mu.Lock()
+		url := l.selfURL
+		l.mu.Unlock()
+		for range n {
+			l.countUnclosedBody(url)
+		}
+	case patternCtxWorker:
+		startJobWorker(int(n))
+		l.ctxWorkersStarted.Add(n)
+	case patternBlockedSend:
+		leakBlockedSender(int(n))
+		l.blockedSenders.Add(n)
 	}
+}
+
+// countUnclosedBody makes one leaking request and counts its outcome. A failed request
+// leaks nothing (the transport cleans up), so it is counted apart and its error kept for
+// GET /leak rather than logged on every tick.
+func (l *leaker) countUnclosedBody(url string) {
+	var err error
+	if url == "" {
+		err = errors.New("no self url: the program is not listening yet")
+	} else {
+		err = leakUnclosedBody(l.bodyClient, url)
+	}
+	if err != nil {
+		msg := err.Error()
+		l.unclosedBodyErr.Store(&msg)
+		l.unclosedBodyFailed.Add(1)
+		return
+	}
+	l.unclosedBodies.Add(1)
 }
 
 // pageSize is the stride for touching freshly allocated memory.
