@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -13,8 +15,13 @@ import (
 // so the control API is tested without timing.
 func serve(t *testing.T, l *leaker, serveExpvar bool, method, target string) *httptest.ResponseRecorder {
 	t.Helper()
+	return httpRecord(newMux(l, newLagMonitor(lagTickInterval), serveExpvar), method, target)
+}
+
+// httpRecord sends one bodiless request through h.
+func httpRecord(h http.Handler, method, target string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
-	newMux(l, newLagMonitor(lagTickInterval), serveExpvar).ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+	h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
 	return rec
 }
 
@@ -44,6 +51,9 @@ func TestControlSetsRates(t *testing.T) {
 		"/leak?pattern=pool&rate=3&size=4096",
 		"/leak?pattern=subslice&rate=1024&size=65536",
 		"/leak?pattern=churn&rate=1e6",
+		"/leak?pattern=unclosedbody&rate=2",
+		"/leak?pattern=ctxworker&rate=3.5",
+		"/leak?pattern=blockedsend&rate=4",
 	} {
 		if rec := serve(t, l, true, http.MethodPost, target); rec.Code != http.StatusOK {
 			t.Fatalf("POST %s: %d %s", target, rec.Code, rec.Body)
@@ -51,8 +61,12 @@ func TestControlSetsRates(t *testing.T) {
 	}
 	s := decodeStatus(t, serve(t, l, true, http.MethodGet, "/leak").Body)
 	if s.Registry.Rate != 8388608 || s.Goroutines.Rate != 0.5 || s.Pool.Rate != 3 || s.Pool.BufferBytes != 4096 ||
-		s.Subslice.Rate != 1024 || s.Subslice.BufferBytes != 65536 || s.Churn.Rate != 1e6 {
+		s.Subslice.Rate != 1024 || s.Subslice.BufferBytes != 65536 || s.Churn.Rate != 1e6 ||
+		s.UnclosedBody.Rate != 2 || s.CtxWorker.Rate != 3.5 || s.BlockedSend.Rate != 4 {
 		t.Fatalf("status after POSTs = %+v", s)
+	}
+	if s.UnclosedBody.Unit != "requests/s" || s.CtxWorker.Unit != "goroutines/s" || s.BlockedSend.Unit != "goroutines/s" {
+		t.Fatalf("goroutine leak units = %q %q %q", s.UnclosedBody.Unit, s.CtxWorker.Unit, s.BlockedSend.Unit)
 	}
 	if s.Pool.Unit != "buffers/s" || s.Goroutines.Unit != "goroutines/s" || s.Registry.Unit != "bytes/s" {
 		t.Fatalf("units = %q %q %q", s.Pool.Unit, s.Goroutines.Unit, s.Registry.Unit)
@@ -83,6 +97,9 @@ func TestControlRejectsBadRequests(t *testing.T) {
 		{http.MethodPost, "/leak?pattern=registry&rate=NaN", http.StatusBadRequest},
 		{http.MethodPost, "/leak?pattern=registry&rate=fast", http.StatusBadRequest},
 		{http.MethodPost, "/leak?pattern=registry&rate=1&size=10", http.StatusBadRequest},
+		{http.MethodPost, "/leak?pattern=blockedsend&rate=1&size=10", http.StatusBadRequest},
+		{http.MethodPost, "/leak?pattern=ctxworker&rate=-3", http.StatusBadRequest},
+		{http.MethodPost, "/leak?pattern=unclosedbody&rate=Inf", http.StatusBadRequest},
 		{http.MethodPost, "/leak?pattern=subslice&rate=1&size=0", http.StatusBadRequest},
 		// The pool starts without a buffer size (-pool-buffer-bytes 0), so a rate needs one.
 		{http.MethodPost, "/leak?pattern=pool&rate=1", http.StatusBadRequest},
@@ -96,7 +113,8 @@ func TestControlRejectsBadRequests(t *testing.T) {
 			if rec.Code != tt.code {
 				t.Fatalf("got %d %q, want %d", rec.Code, rec.Body, tt.code)
 			}
-			if s := l.status(); s.Registry.Rate != 0 || s.Pool.Rate != 0 || s.Subslice.Rate != 0 {
+			if s := l.status(); s.Registry.Rate != 0 || s.Pool.Rate != 0 || s.Subslice.Rate != 0 ||
+				s.UnclosedBody.Rate != 0 || s.CtxWorker.Rate != 0 || s.BlockedSend.Rate != 0 {
 				t.Fatalf("rejected request changed settings: %+v", s)
 			}
 		})
@@ -132,6 +150,20 @@ func TestFlagsConfigurePatterns(t *testing.T) {
 		t.Fatalf("status = %+v: want registry 1024, goroutines 2 and the pool off without -pool-buffer-bytes", s)
 	}
 
+	c, err = parseFlags([]string{"-unclosed-bodies-per-sec", "3", "-ctx-workers-per-sec", "4", "-blocked-senders-per-sec", "5", "-idle-goroutines", "7"}, io.Discard)
+	if err != nil {
+		t.Fatalf("parse flags: %v", err)
+	}
+	if c.idleGoroutines != 7 {
+		t.Fatalf("idle goroutines = %d, want 7", c.idleGoroutines)
+	}
+	if l, err = newLeakerFromConfig(c); err != nil {
+		t.Fatalf("apply flags: %v", err)
+	}
+	if s := l.status(); s.UnclosedBody.Rate != 3 || s.CtxWorker.Rate != 4 || s.BlockedSend.Rate != 5 {
+		t.Fatalf("status = %+v: want the goroutine leak rates 3, 4 and 5", s)
+	}
+
 	c, err = parseFlags([]string{"-pool-buffer-bytes", "65536"}, io.Discard)
 	if err != nil {
 		t.Fatalf("parse flags: %v", err)
@@ -148,6 +180,11 @@ func TestFlagsConfigurePatterns(t *testing.T) {
 		{"-subslice-buffer-bytes", "0"},
 		{"-pool-buffer-bytes", "-5"},
 		{"-pool-buffer-bytes", "1024", "-pool-buffers-per-sec", "-1"},
+		{"-unclosed-bodies-per-sec", "-1"},
+		{"-ctx-workers-per-sec", "NaN"},
+		{"-blocked-senders-per-sec", "2e12"},
+		{"-idle-goroutines", "-1"},
+		{"-idle-goroutines", "1000001"},
 	} {
 		c, err := parseFlags(args, io.Discard)
 		if err != nil {
@@ -188,5 +225,84 @@ func TestStepUpdatesTotals(t *testing.T) {
 	l.step(patternChurn, l.get(patternChurn), 3*churnObjectBytes+5)
 	if l.churnBytes.Load() != 3*churnObjectBytes+5 || churnSink != nil {
 		t.Fatalf("churn: %d bytes (want %d), sink retained %d bytes", l.churnBytes.Load(), 3*churnObjectBytes+5, len(churnSink))
+	}
+}
+
+func TestStepLeaksGoroutines(t *testing.T) {
+	l := newLeaker(0, 1<<20)
+	before := runtime.NumGoroutine()
+	l.step(patternCtxWorker, l.get(patternCtxWorker), 3)
+	l.step(patternBlockedSend, l.get(patternBlockedSend), 4)
+	if s := l.status(); s.CtxWorker.Started != 3 || s.BlockedSend.Started != 4 {
+		t.Fatalf("started = %d workers, %d senders, want 3 and 4", s.CtxWorker.Started, s.BlockedSend.Started)
+	}
+	if got := runtime.NumGoroutine() - before; got < 7 {
+		t.Fatalf("goroutines grew by %d, want at least the 7 leaked", got)
+	}
+	if len(jobs) < 3 {
+		t.Fatalf("jobs holds %d cancel functions, want the 3 started", len(jobs))
+	}
+}
+
+func TestStepUnclosedBody(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+payloadPath, handlePayload)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	l := newLeaker(0, 1<<20)
+
+	// Before the listener is up there is nowhere to send to: counted, not a panic.
+	l.step(patternUnclosedBody, l.get(patternUnclosedBody), 1)
+	if s := l.status(); s.UnclosedBody.Failed != 1 || s.UnclosedBody.Requests != 0 || !strings.Contains(s.UnclosedBody.LastError, "no self url") {
+		t.Fatalf("without a url: %+v, want one failure naming the missing url", s.UnclosedBody)
+	}
+
+	l.setSelfURL(srv.URL + payloadPath)
+	l.step(patternUnclosedBody, l.get(patternUnclosedBody), 3)
+	if s := l.status(); s.UnclosedBody.Requests != 3 || s.UnclosedBody.Failed != 1 {
+		t.Fatalf("after 3 requests: %+v, want 3 leaked and still 1 failed", s.UnclosedBody)
+	}
+
+	l.setSelfURL(srv.URL + "/missing")
+	l.step(patternUnclosedBody, l.get(patternUnclosedBody), 1)
+	if s := l.status(); s.UnclosedBody.Failed != 2 || !strings.Contains(s.UnclosedBody.LastError, "404") {
+		t.Fatalf("after a 404: %+v, want a second failure naming the status", s.UnclosedBody)
+	}
+}
+
+func TestLoopbackURL(t *testing.T) {
+	tests := []struct {
+		addr net.Addr
+		want string
+	}{
+		{&net.TCPAddr{IP: net.IPv4zero, Port: 6060}, "http://127.0.0.1:6060/payload"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 6060}, "http://[::1]:6060/payload"},
+		{&net.TCPAddr{Port: 80}, "http://127.0.0.1:80/payload"},
+		{&net.TCPAddr{IP: net.IPv4(10, 1, 2, 3), Port: 81}, "http://10.1.2.3:81/payload"},
+		{&net.TCPAddr{IP: net.IPv6loopback, Port: 82}, "http://[::1]:82/payload"},
+	}
+	for _, tt := range tests {
+		got, err := loopbackURL(tt.addr, payloadPath)
+		if err != nil || got != tt.want {
+			t.Errorf("loopbackURL(%v) = %q, %v; want %q", tt.addr, got, err, tt.want)
+		}
+	}
+	if _, err := loopbackURL(&net.UnixAddr{Name: "/tmp/x.sock", Net: "unix"}, payloadPath); err == nil || !strings.Contains(err.Error(), "not TCP") {
+		t.Errorf("unix address: err = %v, want one saying it is not TCP", err)
+	}
+}
+
+func TestStartIdleGoroutinesRejectsBadCounts(t *testing.T) {
+	for _, n := range []int{-1, maxIdleGoroutines + 1} {
+		if err := startIdleGoroutines(n); err == nil {
+			t.Errorf("startIdleGoroutines(%d) succeeded, want an out-of-range error", n)
+		}
+	}
+	before := runtime.NumGoroutine()
+	if err := startIdleGoroutines(5); err != nil {
+		t.Fatalf("startIdleGoroutines(5): %v", err)
+	}
+	if got := runtime.NumGoroutine() - before; got < 5 {
+		t.Fatalf("goroutines grew by %d, want 5", got)
 	}
 }

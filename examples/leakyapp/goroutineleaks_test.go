@@ -19,10 +19,11 @@ var (
 	idleGroup        = goroutineGroup{createdBy: "main.startIdleGoroutines", topFrame: "main.parkAtDepth"}
 )
 
-// checkGroupSite fails unless every goroutine of the group has the given state and was
-// created at one single file:line ending in wantSite; a wantSite ending in ":" accepts any
-// line of that file (net/http's lines move between Go releases).
-func checkGroupSite(t *testing.T, dump []dumpGoroutine, g goroutineGroup, state, wantSite string) {
+// checkGroupSite fails unless every goroutine of the group has the given state, was
+// created at one single file:line ending in wantSite, and is blocked at a top frame
+// location ending in wantTop. A location ending in ":" accepts any line of that file
+// (net/http's lines move between Go releases).
+func checkGroupSite(t *testing.T, dump []dumpGoroutine, g goroutineGroup, state, wantSite, wantTop string) {
 	t.Helper()
 	members := g.members(dump)
 	if len(members) == 0 {
@@ -35,18 +36,33 @@ func checkGroupSite(t *testing.T, dump []dumpGoroutine, g goroutineGroup, state,
 		if m.state != state {
 			t.Errorf("goroutine %s (%s) is in state %q, want %q", m.id, g.topFrame, m.state, state)
 		}
+		if !locationMatches(m.sites[0], wantTop) {
+			t.Errorf("goroutine %s is blocked at %s, want ...%s", m.id, m.sites[0], wantTop)
+		}
 	}
 	if len(sites) != 1 {
 		t.Errorf("%s goroutines were created at %d sites, want one: %v", g.topFrame, len(sites), sites)
 	}
 	for site := range sites {
-		if strings.HasSuffix(wantSite, ":") {
-			site = site[:strings.LastIndex(site, ":")+1]
-		}
-		if !strings.HasSuffix(site, wantSite) {
+		if !locationMatches(site, wantSite) {
 			t.Errorf("%s goroutines were created at %s, want ...%s", g.topFrame, site, wantSite)
 		}
 	}
+}
+
+// locationMatches reports whether the file:line got ends in want, ignoring the line when
+// want ends in ":".
+func locationMatches(got, want string) bool {
+	if strings.HasSuffix(want, ":") {
+		got = got[:strings.LastIndex(got, ":")+1]
+	}
+	return strings.HasSuffix(got, want)
+}
+
+// demoSite is a file:line of the demo source found by marker, as a dump suffix.
+func demoSite(t *testing.T, file, marker string) string {
+	t.Helper()
+	return "/" + file + ":" + strconv.Itoa(sourceLine(t, file, marker))
 }
 
 func TestGoroutineLeakPatterns(t *testing.T) {
@@ -118,12 +134,12 @@ func TestGoroutineLeakPatterns(t *testing.T) {
 	}
 
 	// The creation sites the README documents.
-	checkGroupSite(t, d, readLoopGroup, "select", "net/http/transport.go:")
-	checkGroupSite(t, d, writeLoopGroup, "select", "net/http/transport.go:")
+	checkGroupSite(t, d, readLoopGroup, "select", "net/http/transport.go:", "net/http/transport.go:")
+	checkGroupSite(t, d, writeLoopGroup, "select", "net/http/transport.go:", "net/http/transport.go:")
 	checkGroupSite(t, d, ctxWorkerGroup, "select",
-		"/goroutineleaks.go:"+strconv.Itoa(sourceLine(t, "goroutineleaks.go", "go jobWorker(")))
+		demoSite(t, "goroutineleaks.go", "go jobWorker("), demoSite(t, "goroutineleaks.go", "select {"))
 	checkGroupSite(t, d, blockedSendGroup, "chan send",
-		"/goroutineleaks.go:"+strconv.Itoa(sourceLine(t, "goroutineleaks.go", "go blockedSender(")))
+		demoSite(t, "goroutineleaks.go", "go blockedSender("), demoSite(t, "goroutineleaks.go", "results <- 1"))
 	// The demo code that triggers the HTTP leak is not on the leaked stacks at all.
 	for _, r := range readLoopGroup.members(d) {
 		for _, f := range r.frames {
@@ -151,8 +167,7 @@ func TestIdleGoroutinesAreParkedDeep(t *testing.T) {
 				m.id, len(m.frames), m.frames[len(m.frames)-1], idleStackDepth)
 		}
 	}
-	checkGroupSite(t, d, idleGroup, "chan receive",
-		"/idle.go:"+strconv.Itoa(sourceLine(t, "idle.go", "go idleWorker(")))
+	checkGroupSite(t, d, idleGroup, "chan receive", demoSite(t, "idle.go", "go idleWorker("), demoSite(t, "idle.go", "<-wake"))
 	// Idle goroutines are a steady population, not a leak: the count must not move.
 	time.Sleep(200 * time.Millisecond)
 	if again := idleGroup.count(a.dump(t)); again != n {
