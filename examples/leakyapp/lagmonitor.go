@@ -25,6 +25,7 @@ type lagMonitor struct {
 	mu          sync.Mutex
 	windowStart time.Time
 	windowMax   time.Duration
+	windowSum   time.Duration
 	windowTicks int64
 	lifetimeMax time.Duration
 	ticks       int64
@@ -38,7 +39,11 @@ type lagWindow struct {
 	WindowNs    int64 `json:"windowNs"`
 	WindowTicks int64 `json:"windowTicks"`
 	// MaxLagNs is the largest lateness of one tick in the window: the longest stall.
-	MaxLagNs         int64 `json:"maxLagNs"`
+	MaxLagNs int64 `json:"maxLagNs"`
+	// TotalLagNs adds up every tick's lateness: a request that stops the world several
+	// times (debug=2 retries as its buffer doubles) shows each stop here, not only the
+	// longest one.
+	TotalLagNs       int64 `json:"totalLagNs"`
 	LifetimeMaxLagNs int64 `json:"lifetimeMaxLagNs"`
 	Ticks            int64 `json:"ticks"`
 }
@@ -78,6 +83,7 @@ func (m *lagMonitor) record(lag time.Duration) {
 	m.ticks++
 	m.windowTicks++
 	m.windowMax = max(m.windowMax, lag)
+	m.windowSum += lag
 	m.lifetimeMax = max(m.lifetimeMax, lag)
 }
 
@@ -92,12 +98,14 @@ func (m *lagMonitor) read(reset bool) lagWindow {
 		WindowNs:         now.Sub(m.windowStart).Nanoseconds(),
 		WindowTicks:      m.windowTicks,
 		MaxLagNs:         m.windowMax.Nanoseconds(),
+		TotalLagNs:       m.windowSum.Nanoseconds(),
 		LifetimeMaxLagNs: m.lifetimeMax.Nanoseconds(),
 		Ticks:            m.ticks,
 	}
 	if reset {
 		m.windowStart = now
 		m.windowMax = 0
+		m.windowSum = 0
 		m.windowTicks = 0
 	}
 	return w

@@ -25,14 +25,14 @@ func TestLagMonitorWindowResets(t *testing.T) {
 	clock.t = clock.t.Add(time.Second)
 
 	w := m.read(true)
-	if w.MaxLagNs != (40*time.Millisecond).Nanoseconds() || w.WindowTicks != 3 || w.Ticks != 3 ||
+	if w.MaxLagNs != (40*time.Millisecond).Nanoseconds() || w.TotalLagNs != (42*time.Millisecond).Nanoseconds() || w.WindowTicks != 3 || w.Ticks != 3 ||
 		w.WindowNs != time.Second.Nanoseconds() || w.IntervalNs != (5*time.Millisecond).Nanoseconds() {
-		t.Fatalf("first window = %+v, want max 40ms over 3 ticks in 1s", w)
+		t.Fatalf("first window = %+v, want max 40ms and total 42ms over 3 ticks in 1s", w)
 	}
 	m.record(3 * time.Millisecond)
 	clock.t = clock.t.Add(500 * time.Millisecond)
 	w = m.read(false)
-	if w.MaxLagNs != (3*time.Millisecond).Nanoseconds() || w.WindowTicks != 1 || w.WindowNs != (500*time.Millisecond).Nanoseconds() {
+	if w.MaxLagNs != (3*time.Millisecond).Nanoseconds() || w.TotalLagNs != w.MaxLagNs || w.WindowTicks != 1 || w.WindowNs != (500*time.Millisecond).Nanoseconds() {
 		t.Fatalf("window after reset = %+v, want only the 3ms tick of the last 500ms", w)
 	}
 	if w.LifetimeMaxLagNs != (40*time.Millisecond).Nanoseconds() || w.Ticks != 4 {
