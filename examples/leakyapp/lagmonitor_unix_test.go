@@ -29,6 +29,13 @@ func TestLagMonitorSeesProcessStall(t *testing.T) {
 		return w
 	}
 
+	// The stall must fall between two ticks, so wait until the monitor is ticking.
+	for start := time.Now(); readLag(http.MethodGet).Ticks < 2; {
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the lag monitor did not tick within 5s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	readLag(http.MethodPost)
 	if err := a.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatalf("SIGSTOP: %v", err)

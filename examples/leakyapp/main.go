@@ -1,7 +1,8 @@
 // Command leakyapp is the demo and integration-test target of the Go pprof data source. It
 // serves net/http/pprof and expvar like any instrumented Go service, and leaks memory and
 // goroutines in well-known patterns at exact, adjustable rates so the plugin's heap growth,
-// GC pressure and leak-slope views have something known to measure.
+// GC pressure, leak-slope and goroutine-leak views have something known to measure. A
+// ticker-lag monitor measures, from inside, how long a scrape stalls the program.
 //
 // It uses only the standard library so it builds anywhere the plugin's tests run.
 package main
@@ -178,15 +179,17 @@ func run(args []string, stdout io.Writer, logger *log.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	patternCtx, stopPatterns := context.WithCancel(ctx)
+	var patterns sync.WaitGroup
+	defer patterns.Wait()
+	defer stopPatterns()
+	// The lag monitor runs before the listen line is printed: a client may bracket a
+	// request between two POST /lag as soon as it has read the address.
+	patterns.Go(func() { lag.run(patternCtx) })
+
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.addr, err)
-	}
-	// Tests parse this exact line to learn the port picked for -addr host:0, so it is the
-	// first thing on stdout and everything else goes to the logger on stderr.
-	if _, err := fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr()); err != nil {
-		ln.Close()
-		return fmt.Errorf("print listen address: %w", err)
 	}
 	selfURL, err := loopbackURL(ln.Addr(), payloadPath)
 	if err != nil {
@@ -194,6 +197,12 @@ func run(args []string, stdout io.Writer, logger *log.Logger) error {
 		return err
 	}
 	l.setSelfURL(selfURL)
+	// Tests parse this exact line to learn the port picked for -addr host:0, so it is the
+	// first thing on stdout and everything else goes to the logger on stderr.
+	if _, err := fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr()); err != nil {
+		ln.Close()
+		return fmt.Errorf("print listen address: %w", err)
+	}
 
 	srv := &http.Server{
 		Handler: newMux(l, lag, c.expvar),
@@ -203,11 +212,7 @@ func run(args []string, stdout io.Writer, logger *log.Logger) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
-	patternCtx, stopPatterns := context.WithCancel(ctx)
-	defer stopPatterns()
-	var patterns sync.WaitGroup
 	l.start(patternCtx, &patterns)
-	patterns.Go(func() { lag.run(patternCtx) })
 
 	select {
 	case err := <-serveErr:
