@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n== %s\n' "$*"; }
 
 step "gofmt"
-unformatted=$(gofmt -l -s pkg internal examples test)
+unformatted=$(gofmt -l -s pkg internal examples test bench)
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi

@@ -39,6 +39,7 @@ func (d *Datasource) newResourceHandler() backend.CallResourceHandler {
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, metrics.Catalog())
 	})
+	d.registerProfileResources(mux)
 	return httpadapter.New(mux)
 }
 
