@@ -15,6 +15,11 @@ import (
 // told apart by comparing their content.
 type boltTables struct {
 	data, index [numTables]*bolt.Bucket
+	// pending holds the index values written by this Put, flushed in key order at its end:
+	// bbolt inserts into a sorted in-memory node, so 100k index puts at random hash keys
+	// into a new bucket would cost a quadratic amount of copying, where puts in key order
+	// append.
+	pending [numTables]map[string][]byte
 }
 
 var (
@@ -73,7 +78,10 @@ func contentHash(b []byte) []byte {
 // so every Put gets freshly allocated slices.
 func (bt *boltTables) intern(t table, content []byte) (uint64, error) {
 	hk := contentHash(content)
-	ids := bt.index[t].Get(hk)
+	ids, ok := bt.pending[t][string(hk)]
+	if !ok {
+		ids = bt.index[t].Get(hk)
+	}
 	r := reader{b: ids}
 	for len(r.b) > 0 {
 		id := r.uvarint("table index")
@@ -91,10 +99,24 @@ func (bt *boltTables) intern(t table, content []byte) (uint64, error) {
 	if err := bt.data[t].Put(idKey(id), bytes.Clone(content)); err != nil {
 		return 0, fmt.Errorf("store %s entry: %w", t, err)
 	}
-	if err := bt.index[t].Put(hk, binary.AppendUvarint(bytes.Clone(ids), id)); err != nil {
-		return 0, fmt.Errorf("index %s entry: %w", t, err)
+	if bt.pending[t] == nil {
+		bt.pending[t] = make(map[string][]byte)
 	}
+	bt.pending[t][string(hk)] = binary.AppendUvarint(bytes.Clone(ids), id)
 	return id, nil
+}
+
+// flush writes the pending index entries in key order.
+func (bt *boltTables) flush() error {
+	for t := range numTables {
+		for _, hk := range sortedKeys(bt.pending[t]) {
+			if err := bt.index[t].Put([]byte(hk), bt.pending[t][hk]); err != nil {
+				return fmt.Errorf("index %s entry: %w", table(t), err)
+			}
+		}
+		bt.pending[t] = nil
+	}
+	return nil
 }
 
 // lookup returns the content of id in table t; the bytes are valid for the transaction.

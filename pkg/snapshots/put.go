@@ -30,6 +30,9 @@ func (d *DB) PutProfile(ctx context.Context, key Key, p *profile.Profile, rawByt
 		if err != nil {
 			return err
 		}
+		if err := tables.flush(); err != nil {
+			return err
+		}
 		return putEntry(tx, k, compress(raw), kindProfile, rawBytes)
 	})
 	if err != nil {
