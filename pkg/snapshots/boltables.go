@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -67,10 +66,16 @@ func idKey(id uint64) []byte {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), id)
 }
 
+// contentHash is 64-bit FNV-1a, inlined because hash/fnv allocates a hasher per call and
+// Put hashes every stack of a profile.
 func contentHash(b []byte) []byte {
-	h := fnv.New64a()
-	_, _ = h.Write(b)
-	return h.Sum(make([]byte, 0, 8))
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= prime
+	}
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), h)
 }
 
 // intern returns the id of content in table t, storing it under a new id if it is new.
@@ -127,6 +132,27 @@ func (bt *boltTables) lookup(t table, id uint64) ([]byte, error) {
 	}
 	return v, nil
 }
+
+// ascending steps one cursor forward through the ids asked for, seeking only across gaps.
+func (bt *boltTables) ascending(t table) func(id uint64) ([]byte, error) {
+	c := bt.data[t].Cursor()
+	var k, v []byte
+	return func(id uint64) ([]byte, error) {
+		for steps := 0; k != nil && keyID(k) < id && steps < 4; steps++ {
+			k, v = c.Next()
+		}
+		if k == nil || keyID(k) != id {
+			k, v = c.Seek(idKey(id))
+		}
+		if k == nil || len(k) != 8 || keyID(k) != id {
+			k = nil
+			return nil, missingEntry(t, id)
+		}
+		return v, nil
+	}
+}
+
+func (bt *boltTables) maxID(t table) uint64 { return bt.data[t].Sequence() }
 
 // remove deletes id from table t and from its index.
 func (bt *boltTables) remove(t table, id uint64, content []byte) error {

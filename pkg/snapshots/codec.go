@@ -360,16 +360,23 @@ func decodePayload(b []byte) (*payload, error) {
 	return pl, nil
 }
 
+// maxDenseIDs bounds the id-indexed slice that caches rebuilt locations; a table with more
+// ids than this (or a corrupted sequence) falls back to a map.
+const maxDenseIDs = 1 << 22
+
 // rebuilder turns a payload back into a profile, loading each table entry once. IDs in the
-// result are assigned in table-id order, which is first-stored order.
+// result are the table ids, so the result lists its entries in first-stored order.
 type rebuilder struct {
-	lk     lookuper
-	strs   map[uint64]string
-	fns    map[uint64]*profile.Function
-	maps   map[uint64]*profile.Mapping
-	locs   map[uint64]*profile.Location
-	stacks map[uint64][]*profile.Location
-	lbls   map[uint64]*labelSet
+	lk   lookuper
+	strs map[uint64]string
+	fns  map[uint64]*profile.Function
+	maps map[uint64]*profile.Mapping
+	// Locations are looked up once per frame of every sample, millions of times for a large
+	// profile, so they are cached in a slice indexed by id where the table allows.
+	locDense []*profile.Location
+	locs     map[uint64]*profile.Location
+	locIDs   []uint64
+	lbls     map[uint64]*labelSet
 }
 
 func (rb *rebuilder) str(id uint64) (string, error) {
@@ -445,7 +452,11 @@ func (rb *rebuilder) function(id uint64) (*profile.Function, error) {
 }
 
 func (rb *rebuilder) location(id uint64) (*profile.Location, error) {
-	if l, ok := rb.locs[id]; ok {
+	if id < uint64(len(rb.locDense)) {
+		if l := rb.locDense[id]; l != nil {
+			return l, nil
+		}
+	} else if l, ok := rb.locs[id]; ok {
 		return l, nil
 	}
 	b, err := rb.lk.lookup(tableLocations, id)
@@ -467,30 +478,31 @@ func (rb *rebuilder) location(id uint64) (*profile.Location, error) {
 		}
 		l.Line = append(l.Line, profile.Line{Function: f, Line: ln.line, Column: ln.column})
 	}
-	rb.locs[id] = l
+	if id < uint64(len(rb.locDense)) {
+		rb.locDense[id] = l
+	} else {
+		rb.locs[id] = l
+	}
+	rb.locIDs = append(rb.locIDs, id)
 	return l, nil
 }
 
-func (rb *rebuilder) stack(id uint64) ([]*profile.Location, error) {
-	if s, ok := rb.stacks[id]; ok {
-		return s, nil
-	}
-	b, err := rb.lk.lookup(tableStacks, id)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := decodeStack(b)
-	if err != nil {
-		return nil, err
-	}
-	s := make([]*profile.Location, len(ids))
-	for i, lid := range ids {
-		if s[i], err = rb.location(lid); err != nil {
+// stack returns the locations of the stack whose entry is b, appended to backing.
+func (rb *rebuilder) stack(b []byte, backing []*profile.Location) ([]*profile.Location, error) {
+	r := reader{b: b}
+	n := r.count("stack depth", 1)
+	for range n {
+		lid := r.uvarint("stack location")
+		if r.err != nil {
+			break
+		}
+		l, err := rb.location(lid)
+		if err != nil {
 			return nil, err
 		}
+		backing = append(backing, l)
 	}
-	rb.stacks[id] = s
-	return s, nil
+	return backing, r.done("stack")
 }
 
 func (rb *rebuilder) labels(id uint64) (*labelSet, error) {
@@ -559,7 +571,10 @@ func (rb *rebuilder) applyLabels(s *profile.Sample, ls *labelSet) error {
 func rebuildProfile(pl *payload, lk lookuper) (*profile.Profile, error) {
 	rb := &rebuilder{lk: lk, strs: make(map[uint64]string), fns: make(map[uint64]*profile.Function),
 		maps: make(map[uint64]*profile.Mapping), locs: make(map[uint64]*profile.Location),
-		stacks: make(map[uint64][]*profile.Location), lbls: make(map[uint64]*labelSet)}
+		lbls: make(map[uint64]*labelSet)}
+	if n := lk.maxID(tableLocations); n < maxDenseIDs {
+		rb.locDense = make([]*profile.Location, n+1)
+	}
 	p := &profile.Profile{
 		TimeNanos: pl.timeNanos, DurationNanos: pl.durationNanos, Period: pl.period,
 		DefaultSampleType: pl.defaultSampleType, DropFrames: pl.dropFrames, KeepFrames: pl.keepFrames,
@@ -577,13 +592,32 @@ func rebuildProfile(pl *payload, lk lookuper) (*profile.Profile, error) {
 		}
 	}
 	p.Sample = make([]*profile.Sample, len(pl.stacks))
+	samples := make([]profile.Sample, len(pl.stacks))
 	values := make([]int64, len(pl.stacks)*len(pl.values))
+	stackEntry := lk.ascending(tableStacks)
+	// Each sample gets its own location slice, carved from shared chunks so that 100k
+	// samples cost a few allocations rather than 100k.
+	var chunk, prev []*profile.Location
 	for i, sid := range pl.stacks {
-		locs, err := rb.stack(sid)
-		if err != nil {
-			return nil, err
+		s := &samples[i]
+		if i > 0 && sid == pl.stacks[i-1] {
+			s.Location = slices.Clone(prev)
+		} else {
+			b, err := stackEntry(sid)
+			if err != nil {
+				return nil, err
+			}
+			if cap(chunk)-len(chunk) < 256 {
+				chunk = make([]*profile.Location, 0, 1<<16)
+			}
+			start := len(chunk)
+			if chunk, err = rb.stack(b, chunk); err != nil {
+				return nil, err
+			}
+			s.Location = chunk[start:len(chunk):len(chunk)]
+			prev = s.Location
 		}
-		s := &profile.Sample{Location: slices.Clone(locs), Value: values[i*len(pl.values) : (i+1)*len(pl.values) : (i+1)*len(pl.values)]}
+		s.Value = values[i*len(pl.values) : (i+1)*len(pl.values) : (i+1)*len(pl.values)]
 		for j, col := range pl.values {
 			s.Value[j] = col[i]
 		}
@@ -612,8 +646,14 @@ func rebuildProfile(pl *payload, lk lookuper) (*profile.Profile, error) {
 			p.Mapping = append(p.Mapping, rb.maps[id])
 		}
 	}
-	for _, id := range sortedIDs(rb.locs) {
-		p.Location = append(p.Location, rb.locs[id])
+	slices.Sort(rb.locIDs)
+	p.Location = make([]*profile.Location, len(rb.locIDs))
+	for i, id := range rb.locIDs {
+		if id < uint64(len(rb.locDense)) {
+			p.Location[i] = rb.locDense[id]
+		} else {
+			p.Location[i] = rb.locs[id]
+		}
 	}
 	for _, id := range sortedIDs(rb.fns) {
 		p.Function = append(p.Function, rb.fns[id])

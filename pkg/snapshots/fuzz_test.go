@@ -31,6 +31,12 @@ func (mt *mapTables) intern(t table, content []byte) (uint64, error) {
 	return id, nil
 }
 
+func (mt *mapTables) ascending(t table) func(uint64) ([]byte, error) {
+	return func(id uint64) ([]byte, error) { return mt.lookup(t, id) }
+}
+
+func (mt *mapTables) maxID(t table) uint64 { return uint64(len(mt.entries[t])) }
+
 func (mt *mapTables) lookup(t table, id uint64) ([]byte, error) {
 	if b, ok := mt.entries[t][id]; ok {
 		return b, nil

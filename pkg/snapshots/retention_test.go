@@ -2,6 +2,7 @@ package snapshots
 
 import (
 	"crypto/rand"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -247,4 +248,25 @@ func TestMemoryRetentionAndCap(t *testing.T) {
 	require.Len(t, metas, 5)
 	assert.Equal(t, []string{"p"}, metas[0].Pins, "the pin survives the cap")
 	assert.Equal(t, t0.Add(-time.Minute), metas[4].Time)
+}
+
+// TestBackgroundMaintenance checks that Open starts the periodic Maintain and Close stops it.
+func TestBackgroundMaintenance(t *testing.T) {
+	clock := &fakeClock{now: t0}
+	db, err := Open(t.TempDir(), Options{Now: clock.Now, MaintenanceInterval: 10 * time.Millisecond})
+	require.NoError(t, err)
+	old := key("app", "dump", t0.Add(-8*24*time.Hour))
+	require.NoError(t, db.PutBlob(bg, old, []byte("x")))
+	require.Eventually(t, func() bool {
+		_, err := db.Blob(bg, old)
+		return errors.Is(err, ErrNotFound)
+	}, 5*time.Second, 10*time.Millisecond, "the background maintenance expires old snapshots")
+	start := time.Now()
+	require.NoError(t, db.Close())
+	assert.Less(t, time.Since(start), time.Second)
+	select {
+	case <-db.sh.done:
+	default:
+		t.Fatal("the maintenance goroutine is still running after Close")
+	}
 }

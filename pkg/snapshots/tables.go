@@ -32,9 +32,14 @@ type interner interface {
 	intern(t table, content []byte) (uint64, error)
 }
 
-// lookuper returns a table entry by id, or an error naming the missing entry.
+// lookuper returns table entries by id, or an error naming the missing entry.
 type lookuper interface {
 	lookup(t table, id uint64) ([]byte, error)
+	// ascending returns a lookup for ids in ascending order, which a B+tree serves by
+	// stepping a cursor instead of searching from the root for each id.
+	ascending(t table) func(id uint64) ([]byte, error)
+	// maxID is the largest id table t has handed out.
+	maxID(t table) uint64
 }
 
 // The entry encodings below are varint records; string fields are string-table ids.
