@@ -74,8 +74,9 @@ var _ Store = (*DB)(nil)
 
 // Open returns a handle on the snapshot database in dir, creating both if needed, and starts
 // its background maintenance. A directory this process has open already is shared, told
-// apart by its absolute, symlink-resolved path; the options of the newest Open then replace
-// the current ones. Open fails after opts.LockTimeout, wrapping ErrLocked, when another
+// apart by its absolute, symlink-resolved path; the retention options of the newest Open then
+// replace the current ones (MaintenanceInterval and LockTimeout keep the values of the Open
+// that opened the file). Open fails after opts.LockTimeout, wrapping ErrLocked, when another
 // process holds the file, and wraps ErrNotWritable when dir cannot be created or written.
 func Open(dir string, opts Options) (*DB, error) {
 	if strings.TrimSpace(dir) == "" {
