@@ -70,7 +70,7 @@ func (e *encoder) str(s string) (uint64, error) {
 	return id, nil
 }
 
-// strs interns several strings, keeping the first error.
+// strList interns several strings.
 func (e *encoder) strList(ss ...string) ([]uint64, error) {
 	ids := make([]uint64, len(ss))
 	for i, s := range ss {
@@ -95,11 +95,17 @@ func (e *encoder) mapping(m *profile.Mapping) (uint64, error) {
 		return 0, err
 	}
 	me := mappingEntry{start: m.Start, limit: m.Limit, offset: m.Offset, file: s[0], buildID: s[1], kernelRelSym: s[2]}
-	for bit, on := range map[byte]bool{mapHasFunctions: m.HasFunctions, mapHasFilenames: m.HasFilenames,
-		mapHasLineNumbers: m.HasLineNumbers, mapHasInlineFrames: m.HasInlineFrames} {
-		if on {
-			me.flags |= bit
-		}
+	if m.HasFunctions {
+		me.flags |= mapHasFunctions
+	}
+	if m.HasFilenames {
+		me.flags |= mapHasFilenames
+	}
+	if m.HasLineNumbers {
+		me.flags |= mapHasLineNumbers
+	}
+	if m.HasInlineFrames {
+		me.flags |= mapHasInlineFrames
 	}
 	id, err := e.in.intern(tableMappings, me.encode())
 	if err != nil {

@@ -213,7 +213,7 @@ func (m *Memory) get(key Key, want entryKind) ([]byte, error) {
 		return nil, ErrNotFound
 	}
 	if s[i].kind != want {
-		return nil, errWrongKind
+		return nil, wrongKind(s[i].kind)
 	}
 	return s[i].data, nil
 }

@@ -94,4 +94,12 @@ func putEntry(tx *bolt.Tx, k, payload []byte, kind entryKind, raw int64) error {
 }
 
 // errWrongKind is wrapped when a profile is read as a blob or the other way round.
-var errWrongKind = errors.New("stored snapshot is of the other kind")
+var errWrongKind = errors.New("wrong snapshot kind")
+
+// wrongKind says which kind the snapshot at a key is.
+func wrongKind(stored entryKind) error {
+	if stored == kindBlob {
+		return fmt.Errorf("%w: the snapshot is a blob, not a profile", errWrongKind)
+	}
+	return fmt.Errorf("%w: the snapshot is a profile, not a blob", errWrongKind)
+}

@@ -97,7 +97,7 @@ func getEntry(tx *bolt.Tx, key Key, want entryKind) ([]byte, error) {
 		return nil, err
 	}
 	if e.kind != want {
-		return nil, errWrongKind
+		return nil, wrongKind(e.kind)
 	}
 	z := tx.Bucket(bucketData).Get(k)
 	if z == nil {
