@@ -6,6 +6,7 @@ package snapshots
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/pprof/profile"
@@ -17,12 +18,20 @@ var ErrNotFound = errors.New("snapshot not found")
 // ErrClosed is returned by operations on a closed store.
 var ErrClosed = errors.New("snapshot store is closed")
 
+// ErrPinTaken is returned by Pin when another pin already has the name.
+var ErrPinTaken = errors.New("pin name is already taken")
+
 // Key identifies one snapshot. Kind is a models.ProfileType for profiles, or a blob kind such
 // as "goroutine-dump" for goroutine summaries. Time has millisecond precision.
 type Key struct {
 	Target string
 	Kind   string
 	Time   time.Time
+}
+
+// String formats the key for error messages, e.g. "app/heap@2026-12-01T10:00:00.000Z".
+func (k Key) String() string {
+	return fmt.Sprintf("%s/%s@%s", k.Target, k.Kind, k.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00"))
 }
 
 // Meta describes a stored snapshot.
@@ -73,5 +82,17 @@ type Store interface {
 	Writer
 	Reader
 	Pinner
+	// Info describes the engine for health messages, e.g. on disk at a path or in memory.
+	Info() Info
 	Close() error
+}
+
+// Info describes where and how a store keeps its snapshots.
+type Info struct {
+	// Durable is false when snapshots are kept in memory only and lost on restart.
+	Durable bool
+	// Path is the directory holding the data, empty for an in-memory store.
+	Path string
+	// Reason explains why a requested durable store fell back to memory.
+	Reason string
 }
