@@ -1,0 +1,332 @@
+package goroutines
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// Frame is one stack frame: the function and the file:line it was at.
+type Frame struct {
+	Func string `json:"func"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
+// Site returns "file:line", the form the runtime prints.
+func (f Frame) Site() string {
+	if f.File == "" {
+		return ""
+	}
+	return f.File + ":" + strconv.Itoa(f.Line)
+}
+
+// Ancestor is a traceback of a goroutine's creator printed after "[originating from
+// goroutine N]:", which the runtime adds with GODEBUG=tracebackancestors=N.
+type Ancestor struct {
+	ID        int64   `json:"id"`
+	Frames    []Frame `json:"frames"`
+	CreatedBy *Frame  `json:"createdBy,omitempty"`
+}
+
+// Goroutine is one record of a debug=2 dump.
+type Goroutine struct {
+	ID int64 `json:"id"`
+	// Status is the wait reason ("chan receive", "select (no cases)") or the scheduler state
+	// ("running", "runnable", "syscall", ...), without the markers that Scan and Flags hold.
+	Status string `json:"status"`
+	// WaitMinutes is the runtime's ", N minutes"; 0 when it printed none (waits under a
+	// minute, and waits no GC has seen yet: see WaitNote).
+	WaitMinutes    int  `json:"waitMinutes,omitempty"`
+	LockedToThread bool `json:"lockedToThread,omitempty"`
+	// Scan is the " (scan)" marker of a goroutine whose stack a GC was scanning.
+	Scan bool `json:"scan,omitempty"`
+	// Flags are the header markers this package does not model, verbatim: parenthesised ones
+	// such as "(leaked)" and comma-separated ones such as "synctest group 3".
+	Flags []string `json:"flags,omitempty"`
+	// Labels are the pprof labels Go 1.27 prints after the bracket.
+	Labels map[string]string `json:"labels,omitempty"`
+	// Frames run from the innermost call outwards.
+	Frames []Frame `json:"frames"`
+	// CreatedBy is the function containing the go statement and the site of that statement;
+	// nil for goroutines the runtime started itself (goroutine 1).
+	CreatedBy *Frame `json:"createdBy,omitempty"`
+	// CreatorID is the goroutine that ran the go statement (Go 1.21+); 0 when not printed.
+	CreatorID int64 `json:"creatorId,omitempty"`
+	// FramesElided is N of "...N frames elided..." (the runtime prints at most 100 frames),
+	// or -1 for the older "...additional frames elided..." that gives no count.
+	FramesElided int `json:"framesElided,omitempty"`
+	// StackUnavailable is set for a goroutine running on another thread, whose stack the
+	// runtime could not walk.
+	StackUnavailable bool       `json:"stackUnavailable,omitempty"`
+	Ancestors        []Ancestor `json:"ancestors,omitempty"`
+}
+
+// Leaked reports whether the runtime marked the goroutine as leaked (Go 1.26+, by its
+// goroutine leak detector), either as its status or as a "(leaked)" marker.
+func (g *Goroutine) Leaked() bool {
+	if g.Status == "leaked" {
+		return true
+	}
+	for _, f := range g.Flags {
+		if f == "(leaked)" {
+			return true
+		}
+	}
+	return false
+}
+
+// Dump is a parsed debug=2 dump.
+type Dump struct {
+	Goroutines []Goroutine `json:"goroutines"`
+	// Truncated is set when the input ended inside a record: the runtime cuts dumps at its
+	// 64 MiB buffer limit without saying so. The partial frame is dropped.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// SyntaxError is a line the parsers could not read.
+type SyntaxError struct {
+	// Line is 1-based.
+	Line int
+	// Expected says what the grammar allowed at that point.
+	Expected string
+	// Got is the start of the offending line.
+	Got string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("line %d: expected %s, got %q", e.Line, e.Expected, e.Got)
+}
+
+func syntaxErr(line int, expected string, got []byte) error {
+	const maxGot = 80
+	if len(got) > maxGot {
+		got = append(got[:maxGot:maxGot], "..."...)
+	}
+	return &SyntaxError{Line: line, Expected: expected, Got: string(got)}
+}
+
+// maxLine bounds one line. Frame lines with many arguments stay far below it; a longer line
+// means the input is not a dump.
+const maxLine = 1 << 20
+
+// interner returns one string per distinct byte sequence, so that the function names and
+// paths repeated by thousands of goroutines are stored once.
+type interner map[string]string
+
+func (in interner) get(b []byte) string {
+	if s, ok := in[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	in[s] = s
+	return s
+}
+
+// dumpParser holds the state of ParseDump between lines.
+type dumpParser struct {
+	in     interner
+	dump   Dump
+	g      *Goroutine
+	frames *[]Frame // where the next frame goes: the goroutine's or an ancestor's
+	// pending is a function line awaiting its file line; created marks it as "created by".
+	pending []byte
+	created bool
+	creator int64
+	// ancestor is the ancestor traceback being read, nil while reading the goroutine's own.
+	ancestor *Ancestor
+	// sectionDone is set once the current traceback's "created by" has been read: only an
+	// ancestor traceback may follow.
+	sectionDone bool
+	// scratch collects a goroutine's frames; finish copies them into chunk, which frames of
+	// many goroutines share, instead of growing one slice per goroutine.
+	scratch []Frame
+	chunk   []Frame
+}
+
+// Expected-token texts shared by the parser and its tests.
+const (
+	expHeader   = `a "goroutine <id> [<status>]:" header`
+	expFileLine = `a "\t<file>:<line>" line`
+	expFrame    = `a "<func>(<args>)" frame, "created by", an elision marker or a blank line`
+)
+
+// ParseDump reads a goroutine?debug=2 dump (runtime.Stack(buf, true) output). It streams:
+// memory use is that of the result plus one line.
+func ParseDump(r io.Reader) (*Dump, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+	p := &dumpParser{in: interner{}}
+	n := 0
+	for sc.Scan() {
+		n++
+		if err := p.line(n, bytes.TrimSuffix(sc.Bytes(), []byte("\r"))); err != nil {
+			return nil, fmt.Errorf("parsing goroutine dump: %w", err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("parsing goroutine dump: line %d: %w", n+1, err)
+	}
+	if p.pending != nil {
+		p.dump.Truncated = true
+	}
+	p.finish()
+	if len(p.dump.Goroutines) == 0 {
+		return nil, fmt.Errorf("parsing goroutine dump: %w", syntaxErr(n+1, expHeader, []byte("end of input")))
+	}
+	return &p.dump, nil
+}
+
+func (p *dumpParser) finish() {
+	if p.g == nil {
+		return
+	}
+	if k := len(p.scratch); k > 0 {
+		if len(p.chunk)+k > cap(p.chunk) {
+			p.chunk = make([]Frame, 0, max(4096, k))
+		}
+		start := len(p.chunk)
+		p.chunk = append(p.chunk, p.scratch...)
+		// The full slice expression keeps an append by a caller from overwriting the next
+		// goroutine's frames.
+		p.g.Frames = p.chunk[start : start+k : start+k]
+		p.scratch = p.scratch[:0]
+	}
+	p.dump.Goroutines = append(p.dump.Goroutines, *p.g)
+	p.g = nil
+	p.pending = nil
+	p.ancestor = nil
+	p.sectionDone = false
+}
+
+func (p *dumpParser) line(n int, b []byte) error {
+	if p.pending != nil {
+		return p.fileLine(n, b)
+	}
+	if len(b) == 0 {
+		p.finish()
+		return nil
+	}
+	if p.g == nil {
+		if !bytes.HasPrefix(b, []byte("goroutine ")) {
+			return syntaxErr(n, expHeader, b)
+		}
+		g, err := p.header(n, b)
+		if err != nil {
+			return err
+		}
+		p.g = g
+		p.frames = &p.scratch
+		return nil
+	}
+	switch {
+	case bytes.HasPrefix(b, []byte("created by ")):
+		if p.sectionDone {
+			return syntaxErr(n, "a blank line or \"[originating from goroutine <id>]:\" after \"created by\"", b)
+		}
+		rest := b[len("created by "):]
+		p.creator = 0
+		if i := bytes.LastIndex(rest, []byte(" in goroutine ")); i >= 0 {
+			id, err := strconv.ParseInt(string(rest[i+len(" in goroutine "):]), 10, 64)
+			if err != nil || id < 0 {
+				return syntaxErr(n, `"created by <func> in goroutine <id>"`, b)
+			}
+			p.creator = id
+			rest = rest[:i]
+		}
+		if len(rest) == 0 {
+			return syntaxErr(n, `"created by <func>"`, b)
+		}
+		p.pending, p.created = rest, true
+		return nil
+	case bytes.HasPrefix(b, []byte("[originating from goroutine ")) && bytes.HasSuffix(b, []byte("]:")):
+		id, err := strconv.ParseInt(string(b[len("[originating from goroutine "):len(b)-2]), 10, 64)
+		if err != nil || id < 0 {
+			return syntaxErr(n, `"[originating from goroutine <id>]:"`, b)
+		}
+		p.g.Ancestors = append(p.g.Ancestors, Ancestor{ID: id})
+		p.ancestor = &p.g.Ancestors[len(p.g.Ancestors)-1]
+		p.frames = &p.ancestor.Frames
+		p.sectionDone = false
+		return nil
+	case bytes.HasPrefix(b, []byte("...")) && bytes.HasSuffix(b, []byte(" frames elided...")):
+		mid := b[3 : len(b)-len(" frames elided...")]
+		if string(mid) == "additional" {
+			if p.ancestor == nil {
+				p.g.FramesElided = -1
+			}
+			return nil
+		}
+		k, err := strconv.Atoi(string(mid))
+		if err != nil || k < 0 {
+			return syntaxErr(n, `"...<N> frames elided..."`, b)
+		}
+		if p.ancestor == nil {
+			p.g.FramesElided = k
+		}
+		return nil
+	case b[0] == '\t':
+		if string(b[1:]) == "goroutine running on other thread; stack unavailable" {
+			p.g.StackUnavailable = true
+			return nil
+		}
+		return syntaxErr(n, expFrame, b)
+	case b[len(b)-1] == ')' && bytes.IndexByte(b, '(') > 0:
+		if p.sectionDone {
+			return syntaxErr(n, "a blank line or \"[originating from goroutine <id>]:\" after \"created by\"", b)
+		}
+		p.pending, p.created = b[:bytes.LastIndexByte(b, '(')], false
+		return nil
+	}
+	return syntaxErr(n, expFrame, b)
+}
+
+// fileLine reads the "\t<file>:<line>[ +0x<off>][ fp=... sp=... pc=...]" line under a
+// function line. Inlined frames have no offset. Paths may contain ':' (Windows drives) and
+// spaces, so the line number is the last ":<digits>" followed by the end or a space.
+func (p *dumpParser) fileLine(n int, b []byte) error {
+	if len(b) < 2 || b[0] != '\t' {
+		return syntaxErr(n, expFileLine, b)
+	}
+	b = b[1:]
+	file, line, ok := splitFileLine(b)
+	if !ok {
+		return syntaxErr(n, expFileLine, append([]byte("\t"), b...))
+	}
+	f := Frame{Func: p.in.get(p.pending), File: p.in.get(file), Line: line}
+	switch {
+	case p.created && p.ancestor != nil:
+		p.ancestor.CreatedBy = &f
+		p.sectionDone = true
+	case p.created:
+		p.g.CreatedBy = &f
+		p.g.CreatorID = p.creator
+		p.sectionDone = true
+	default:
+		*p.frames = append(*p.frames, f)
+	}
+	p.pending = nil
+	return nil
+}
+
+func splitFileLine(b []byte) (file []byte, line int, ok bool) {
+	end := len(b)
+	for end > 0 {
+		i := bytes.LastIndexByte(b[:end], ':')
+		if i <= 0 {
+			return nil, 0, false
+		}
+		j := i + 1
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		if j > i+1 && j-i-1 <= 9 && (j == len(b) || b[j] == ' ') {
+			line, _ = strconv.Atoi(string(b[i+1 : j]))
+			return b[:i], line, true
+		}
+		end = i
+	}
+	return nil, 0, false
+}
