@@ -51,7 +51,8 @@ type Goroutine struct {
 	// Frames run from the innermost call outwards.
 	Frames []Frame `json:"frames"`
 	// CreatedBy is the function containing the go statement and the site of that statement;
-	// nil for goroutines the runtime started itself (goroutine 1).
+	// nil for goroutines the runtime started itself (goroutine 1). Goroutines of one go
+	// statement share the Frame: treat it as read-only.
 	CreatedBy *Frame `json:"createdBy,omitempty"`
 	// CreatorID is the goroutine that ran the go statement (Go 1.21+); 0 when not printed.
 	CreatorID int64 `json:"creatorId,omitempty"`
@@ -144,6 +145,9 @@ type dumpParser struct {
 	// many goroutines share, instead of growing one slice per goroutine.
 	scratch []Frame
 	chunk   []Frame
+	// creators interns the "created by" frames: goroutines started by one go statement
+	// share one.
+	creators map[Frame]*Frame
 }
 
 // Expected-token texts shared by the parser and its tests.
@@ -158,7 +162,7 @@ const (
 func ParseDump(r io.Reader) (*Dump, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
-	p := &dumpParser{in: interner{}}
+	p := &dumpParser{in: interner{}, creators: map[Frame]*Frame{}}
 	n := 0
 	for sc.Scan() {
 		n++
@@ -229,8 +233,8 @@ func (p *dumpParser) line(n int, b []byte) error {
 		rest := b[len("created by "):]
 		p.creator = 0
 		if i := bytes.LastIndex(rest, []byte(" in goroutine ")); i >= 0 {
-			id, err := strconv.ParseInt(string(rest[i+len(" in goroutine "):]), 10, 64)
-			if err != nil || id < 0 {
+			id, ok := parseDigits(rest[i+len(" in goroutine "):])
+			if !ok {
 				return syntaxErr(n, `"created by <func> in goroutine <id>"`, b)
 			}
 			p.creator = id
@@ -242,8 +246,8 @@ func (p *dumpParser) line(n int, b []byte) error {
 		p.pending, p.created = rest, true
 		return nil
 	case bytes.HasPrefix(b, []byte("[originating from goroutine ")) && bytes.HasSuffix(b, []byte("]:")):
-		id, err := strconv.ParseInt(string(b[len("[originating from goroutine "):len(b)-2]), 10, 64)
-		if err != nil || id < 0 {
+		id, ok := parseDigits(b[len("[originating from goroutine ") : len(b)-2])
+		if !ok {
 			return syntaxErr(n, `"[originating from goroutine <id>]:"`, b)
 		}
 		p.g.Ancestors = append(p.g.Ancestors, Ancestor{ID: id})
@@ -259,12 +263,12 @@ func (p *dumpParser) line(n int, b []byte) error {
 			}
 			return nil
 		}
-		k, err := strconv.Atoi(string(mid))
-		if err != nil || k < 0 {
+		k, ok := parseDigits(mid)
+		if !ok {
 			return syntaxErr(n, `"...<N> frames elided..."`, b)
 		}
 		if p.ancestor == nil {
-			p.g.FramesElided = k
+			p.g.FramesElided = int(k)
 		}
 		return nil
 	case b[0] == '\t':
@@ -298,10 +302,18 @@ func (p *dumpParser) fileLine(n int, b []byte) error {
 	f := Frame{Func: p.in.get(p.pending), File: p.in.get(file), Line: line}
 	switch {
 	case p.created && p.ancestor != nil:
-		p.ancestor.CreatedBy = &f
+		p.ancestor.CreatedBy = new(Frame)
+		*p.ancestor.CreatedBy = f
 		p.sectionDone = true
 	case p.created:
-		p.g.CreatedBy = &f
+		c, ok := p.creators[f]
+		if !ok {
+			// Not &f, which would move every frame to the heap.
+			c = new(Frame)
+			*c = f
+			p.creators[f] = c
+		}
+		p.g.CreatedBy = c
 		p.g.CreatorID = p.creator
 		p.sectionDone = true
 	default:
@@ -323,10 +335,26 @@ func splitFileLine(b []byte) (file []byte, line int, ok bool) {
 			j++
 		}
 		if j > i+1 && j-i-1 <= 9 && (j == len(b) || b[j] == ' ') {
-			line, _ = strconv.Atoi(string(b[i+1 : j]))
-			return b[:i], line, true
+			n, _ := parseDigits(b[i+1 : j])
+			return b[:i], int(n), true
 		}
 		end = i
 	}
 	return nil, 0, false
+}
+
+// parseDigits reads a non-negative decimal of at most 18 digits, without the string
+// conversion strconv needs (one allocation per frame line otherwise).
+func parseDigits(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }

@@ -191,6 +191,7 @@ func TestParseDumpMalformed(t *testing.T) {
 		{"empty", "", `parsing goroutine dump: line 1: expected a "goroutine <id> [<status>]:" header, got "end of input"`},
 		{"html", "<html>\n", `line 1: expected a "goroutine <id> [<status>]:" header, got "<html>"`},
 		{"debug1 profile", "goroutine profile: total 3\n", `line 1: expected a goroutine id after "goroutine ", got "goroutine profile: total 3"`},
+		{"huge id", "goroutine 1234567890123456789 [running]:\n", `line 1: expected a goroutine id after "goroutine "`},
 		{"no bracket", "goroutine 1 running:\n", `line 1: expected "[<status>]" or a "<key>=<value>" token after the goroutine id`},
 		{"unclosed", "goroutine 1 [running:\n", `line 1: expected "]" closing the status`},
 		{"no colon", "goroutine 1 [running]\n", `line 1: expected "]:" or " {<labels>}:" ending the header`},

@@ -14,8 +14,8 @@ func (p *dumpParser) header(n int, line []byte) (*Goroutine, error) {
 	for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
 		i++
 	}
-	id, err := strconv.ParseInt(string(rest[:i]), 10, 64)
-	if err != nil {
+	id, ok := parseDigits(rest[:i])
+	if !ok {
 		return nil, syntaxErr(n, "a goroutine id after \"goroutine \"", line)
 	}
 	rest = rest[i:]
