@@ -132,10 +132,17 @@ type dumpParser struct {
 	dump   Dump
 	g      *Goroutine
 	frames *[]Frame // where the next frame goes: the goroutine's or an ancestor's
-	// pending is a function line awaiting its file line; created marks it as "created by".
-	pending []byte
-	created bool
-	creator int64
+	// pending is the function of a function line awaiting its file line, interned at once
+	// because the scanner may overwrite the line's bytes when it reads the next; created
+	// marks it as "created by".
+	pending    string
+	hasPending bool
+	created    bool
+	// cgo marks a pending function line without arguments, which only the C frames of a
+	// cgo traceback (runtime.SetCgoTraceback) print; its file line must carry "pc=0x".
+	cgo       bool
+	pendingAt int
+	creator   int64
 	// ancestor is the ancestor traceback being read, nil while reading the goroutine's own.
 	ancestor *Ancestor
 	// sectionDone is set once the current traceback's "created by" has been read: only an
@@ -173,7 +180,10 @@ func ParseDump(r io.Reader) (*Dump, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("parsing goroutine dump: line %d: %w", n+1, err)
 	}
-	if p.pending != nil {
+	if p.hasPending {
+		if p.cgo {
+			return nil, fmt.Errorf("parsing goroutine dump: %w", syntaxErr(p.pendingAt, expFrame, []byte(p.pending)))
+		}
 		p.dump.Truncated = true
 	}
 	p.finish()
@@ -200,13 +210,13 @@ func (p *dumpParser) finish() {
 	}
 	p.dump.Goroutines = append(p.dump.Goroutines, *p.g)
 	p.g = nil
-	p.pending = nil
+	p.hasPending = false
 	p.ancestor = nil
 	p.sectionDone = false
 }
 
 func (p *dumpParser) line(n int, b []byte) error {
-	if p.pending != nil {
+	if p.hasPending {
 		return p.fileLine(n, b)
 	}
 	if len(b) == 0 {
@@ -243,7 +253,7 @@ func (p *dumpParser) line(n int, b []byte) error {
 		if len(rest) == 0 {
 			return syntaxErr(n, `"created by <func>"`, b)
 		}
-		p.pending, p.created = rest, true
+		p.pending, p.hasPending, p.created, p.cgo = p.in.get(rest), true, true, false
 		return nil
 	case bytes.HasPrefix(b, []byte("[originating from goroutine ")) && bytes.HasSuffix(b, []byte("]:")):
 		id, ok := parseDigits(b[len("[originating from goroutine ") : len(b)-2])
@@ -281,7 +291,10 @@ func (p *dumpParser) line(n int, b []byte) error {
 		if p.sectionDone {
 			return syntaxErr(n, "a blank line or \"[originating from goroutine <id>]:\" after \"created by\"", b)
 		}
-		p.pending, p.created = b[:bytes.LastIndexByte(b, '(')], false
+		p.pending, p.hasPending, p.created, p.cgo = p.in.get(b[:bytes.LastIndexByte(b, '(')]), true, false, false
+		return nil
+	case b[0] != ' ' && !p.sectionDone:
+		p.pending, p.hasPending, p.created, p.cgo, p.pendingAt = p.in.get(b), true, false, true, n
 		return nil
 	}
 	return syntaxErr(n, expFrame, b)
@@ -295,11 +308,14 @@ func (p *dumpParser) fileLine(n int, b []byte) error {
 		return syntaxErr(n, expFileLine, b)
 	}
 	b = b[1:]
+	if p.cgo {
+		return p.cgoLine(n, b)
+	}
 	file, line, ok := splitFileLine(b)
 	if !ok {
 		return syntaxErr(n, expFileLine, append([]byte("\t"), b...))
 	}
-	f := Frame{Func: p.in.get(p.pending), File: p.in.get(file), Line: line}
+	f := Frame{Func: p.pending, File: p.in.get(file), Line: line}
 	switch {
 	case p.created && p.ancestor != nil:
 		p.ancestor.CreatedBy = new(Frame)
@@ -319,7 +335,23 @@ func (p *dumpParser) fileLine(n int, b []byte) error {
 	default:
 		*p.frames = append(*p.frames, f)
 	}
-	p.pending = nil
+	p.hasPending = false
+	return nil
+}
+
+// cgoLine reads the line under a C frame: "pc=0x<pc>" or "<file>:<line> pc=0x<pc>". Without
+// "pc=" the function line was not a C frame but text the grammar does not allow.
+func (p *dumpParser) cgoLine(n int, b []byte) error {
+	f := Frame{Func: p.pending}
+	if !bytes.HasPrefix(b, []byte("pc=0x")) {
+		file, line, ok := splitFileLine(b)
+		if !ok || !bytes.Contains(b[len(file):], []byte(" pc=0x")) {
+			return syntaxErr(p.pendingAt, expFrame, []byte(p.pending))
+		}
+		f.File, f.Line = p.in.get(file), line
+	}
+	*p.frames = append(*p.frames, f)
+	p.hasPending, p.cgo = false, false
 	return nil
 }
 

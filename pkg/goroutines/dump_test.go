@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var dumpFixtures = []string{"go119.debug2.txt", "go127.debug2.txt", "leakyapp.debug2.txt", "states.debug2.txt"}
+var dumpFixtures = []string{"cgo.debug2.txt", "go119.debug2.txt", "go127.debug2.txt", "leakyapp.debug2.txt", "states.debug2.txt"}
 
 func TestParseDumpGolden(t *testing.T) {
 	for _, name := range dumpFixtures {
@@ -28,7 +28,7 @@ func TestParseDumpGolden(t *testing.T) {
 // expression, independent of the parser.
 func TestParseDumpCountsRecords(t *testing.T) {
 	header := regexp.MustCompile(`(?m)^goroutine \d+ .*\]:?.*:$`)
-	frameFile := regexp.MustCompile(`(?m)^\t.*:\d+( \+0x[0-9a-f]+)?( fp=.*)?$`)
+	frameFile := regexp.MustCompile(`(?m)^\t(.*:\d+( \+0x[0-9a-f]+)?( fp=.*)?( pc=0x[0-9a-f]+)?|pc=0x[0-9a-f]+)$`)
 	created := regexp.MustCompile(`(?m)^created by `)
 	for _, name := range dumpFixtures {
 		t.Run(name, func(t *testing.T) {
@@ -202,6 +202,7 @@ func TestParseDumpMalformed(t *testing.T) {
 		{"missing file line", "goroutine 1 [running]:\nmain.main()\nmain.f()\n", `line 3: expected a "\t<file>:<line>" line, got "main.f()"`},
 		{"no line number", "goroutine 1 [running]:\nmain.main()\n\t/src/main.go +0x1\n", `line 3: expected a "\t<file>:<line>" line, got "\t/src/main.go +0x1"`},
 		{"text in record", "goroutine 1 [running]:\npanic: boom\n", `line 2: expected a "<func>(<args>)" frame, "created by", an elision marker or a blank line, got "panic: boom"`},
+		{"text before a file line", "goroutine 1 [running]:\nnot a frame\n\t/a.go:1\n", `line 2: expected a "<func>(<args>)" frame, "created by", an elision marker or a blank line, got "not a frame"`},
 		{"stray tab line", "goroutine 1 [running]:\n\t/src/main.go:3\n", `line 2: expected a "<func>(<args>)" frame`},
 		{"bad creator id", "goroutine 2 [select]:\nmain.f()\n\t/a.go:1\ncreated by main.main in goroutine x\n", `line 4: expected "created by <func> in goroutine <id>"`},
 		{"frame after creator", "goroutine 2 [select]:\nmain.f()\n\t/a.go:1\ncreated by main.main\n\t/a.go:2\nmain.g()\n", `line 6: expected a blank line or "[originating from goroutine <id>]:" after "created by"`},
@@ -227,4 +228,33 @@ func TestParseDumpLongLine(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "line 2: ")
 	assert.Contains(t, err.Error(), "token too long")
+}
+
+// TestParseDumpAcrossBufferRefills parses a dump far larger than the line buffer, read in
+// odd-sized chunks, so that lines are split and the buffer is refilled and shifted between a
+// function line and its file line.
+func TestParseDumpAcrossBufferRefills(t *testing.T) {
+	one := readTestdata(t, "states.debug2.txt")
+	want, err := ParseDump(bytes.NewReader(one))
+	require.NoError(t, err)
+	const copies = 200
+	big := bytes.Repeat(append(bytes.TrimRight(one, "\n"), "\n\n"...), copies)
+	got, err := ParseDump(iotest.HalfReader(bytes.NewReader(big)))
+	require.NoError(t, err)
+	require.Len(t, got.Goroutines, copies*len(want.Goroutines))
+	for i, g := range got.Goroutines {
+		require.Equal(t, want.Goroutines[i%len(want.Goroutines)], g, "goroutine %d", i)
+	}
+}
+
+func TestParseDumpCgoFrames(t *testing.T) {
+	d := parseFixture(t, "cgo.debug2.txt")
+	require.Len(t, d.Goroutines, 1)
+	fr := d.Goroutines[0].Frames
+	require.Len(t, fr, 5)
+	assert.Equal(t, Frame{Func: "non-Go function"}, fr[0])
+	assert.Equal(t, Frame{Func: "c_sleep", File: "/src/app/sleep.c", Line: 12}, fr[1])
+	assert.Equal(t, Frame{Func: "main._Cfunc_c_sleep", File: "_cgo_gotypes.go", Line: 49}, fr[3])
+	top, _ := TopFrame(fr)
+	assert.Equal(t, "main._Cfunc_c_sleep", top.Func)
 }
