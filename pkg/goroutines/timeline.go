@@ -69,8 +69,14 @@ func usable(snaps []Timed, by GroupBy) []Timed {
 		}
 		prev = t.Summary
 	}
+	return withGroups(snaps[start:], by)
+}
+
+// withGroups returns the snapshots that have groups of kind `by`: for ByCreator, the
+// debug=2 ones.
+func withGroups(snaps []Timed, by GroupBy) []Timed {
 	var out []Timed
-	for _, t := range snaps[start:] {
+	for _, t := range snaps {
 		if t.Summary == nil || (by == ByCreator && t.Summary.Source != SourceDump) {
 			continue
 		}
@@ -79,8 +85,10 @@ func usable(snaps []Timed, by GroupBy) []Timed {
 	return out
 }
 
-func buildTimeline(snaps []Timed, by GroupBy) *timeline {
-	tl := &timeline{snaps: usable(snaps, by), index: map[string]int{}}
+func buildTimeline(snaps []Timed, by GroupBy) *timeline { return timelineOf(usable(snaps, by), by) }
+
+func timelineOf(snaps []Timed, by GroupBy) *timeline {
+	tl := &timeline{snaps: snaps, index: map[string]int{}}
 	for si, t := range tl.snaps {
 		for gi := range t.Summary.Groups {
 			g := &t.Summary.Groups[gi]
