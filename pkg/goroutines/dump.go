@@ -97,6 +97,7 @@ type SyntaxError struct {
 	Got string
 }
 
+// Error reads "line N: expected X, got "Y"".
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("line %d: expected %s, got %q", e.Line, e.Expected, e.Got)
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var dumpFixtures = []string{"cgo.debug2.txt", "go119.debug2.txt", "go127.debug2.txt", "leakyapp.debug2.txt", "states.debug2.txt"}
+var dumpFixtures = []string{"cgo.debug2.txt", "goleak126.debug2.txt", "go119.debug2.txt", "go127.debug2.txt", "leakyapp.debug2.txt", "states.debug2.txt"}
 
 func TestParseDumpGolden(t *testing.T) {
 	for _, name := range dumpFixtures {

@@ -3,20 +3,17 @@ package goroutines
 import "github.com/google/pprof/profile"
 
 // LeakedCount returns the goroutines in a goroutineleak profile (Go 1.26 with
-// GOEXPERIMENT=goroutineleakprofile, 1.27 by default): the sum of its goroutine/count
-// samples. The runtime lists there only goroutines its GC proved can never be woken, so
+// GOEXPERIMENT=goroutineleakprofile, 1.27 by default): the sum of its goroutineleak/count
+// samples (goroutine/count, or the first sample type, in profiles written otherwise). The runtime lists there only goroutines its GC proved can never be woken, so
 // unlike the stale and growing heuristics this count has no false positives. A nil profile
 // gives 0.
 func LeakedCount(p *profile.Profile) int64 {
 	if p == nil || len(p.SampleType) == 0 {
 		return 0
 	}
-	idx := 0
-	for i, st := range p.SampleType {
-		if st.Type == "goroutine" {
-			idx = i
-			break
-		}
+	idx := sampleIndex(p, "goroutineleak")
+	if idx < 0 {
+		idx = max(sampleIndex(p, "goroutine"), 0)
 	}
 	var n int64
 	for _, s := range p.Sample {
@@ -25,4 +22,13 @@ func LeakedCount(p *profile.Profile) int64 {
 		}
 	}
 	return n
+}
+
+func sampleIndex(p *profile.Profile, typ string) int {
+	for i, st := range p.SampleType {
+		if st.Type == typ {
+			return i
+		}
+	}
+	return -1
 }
