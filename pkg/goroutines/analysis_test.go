@@ -166,6 +166,28 @@ func TestGroupRowsRestartResetsCounts(t *testing.T) {
 	assert.Len(t, Growing(snaps, ByCreator, 2), 1)
 }
 
+func TestGroupRowsRestartMarkedByCaller(t *testing.T) {
+	snaps := []Timed{
+		groupedAt(0, grp("a", "ta", 400, "")),
+		groupedAt(1, grp("a", "ta", 500, "")),
+		groupedAt(2, grp("a", "ta", 3, "")),
+		dumpAt(3, 90000, grp("a", "ta", 6, "chan receive")), // ids already past the old process's
+		groupedAt(4, grp("a", "ta", 9, "")),
+	}
+	snaps[2].Restarted = true
+	rows := GroupRows(snaps, ByTopFrame, time.Minute)
+	require.Len(t, rows, 1)
+	assert.Equal(t, t0.Add(2*time.Minute), rows[0].FirstSeen)
+	assert.Equal(t, 6, rows[0].Growth)
+	assert.Len(t, Growing(snaps, ByTopFrame, 3), 1)
+
+	snaps[2].Restarted = false
+	rows = GroupRows(snaps, ByTopFrame, time.Minute)
+	require.Len(t, rows, 1)
+	assert.Equal(t, t0, rows[0].FirstSeen, "unmarked, the restart is not seen")
+	assert.Equal(t, 9-400, rows[0].Growth)
+}
+
 func TestGroupRowsMixedSources(t *testing.T) {
 	snaps := []Timed{
 		dumpAt(0, 100, grp("a", "ta", 10, "chan receive", 15)),

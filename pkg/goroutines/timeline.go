@@ -36,6 +36,11 @@ func (g *SummaryGroup) key(by GroupBy) string {
 type Timed struct {
 	Time    time.Time
 	Summary *Summary
+	// Restarted is set by a caller that knows the target restarted since the previous
+	// snapshot, e.g. because a MemStats counter went down. Restarts that show in the dumps'
+	// goroutine ids are found without it, but a busy process can create more goroutines
+	// between two dumps than its predecessor did in its lifetime.
+	Restarted bool
 }
 
 // timeline is the count of every group at every snapshot the analysis uses.
@@ -53,14 +58,16 @@ type timeline struct {
 // usable returns the snapshots an analysis by `by` looks at: those after the target's last
 // restart, and for ByCreator only debug=2 ones.
 //
-// A restart shows as a dump whose highest goroutine id is below the previous dump's (ids
-// grow within a process). debug=1 snapshots between those two dumps cannot be placed on
-// either side, so the range starts at the later dump; debug=1-only histories show no
-// restarts.
+// A restart is a snapshot marked Restarted, or a dump whose highest goroutine id is below
+// the previous dump's (ids grow within a process). debug=1 snapshots between those two dumps
+// cannot be placed on either side, so the range then starts at the later dump.
 func usable(snaps []Timed, by GroupBy) []Timed {
 	start := 0
 	var prev *Summary
 	for i, t := range snaps {
+		if t.Restarted {
+			start, prev = i, nil
+		}
 		if t.Summary == nil || t.Summary.Source != SourceDump {
 			continue
 		}
