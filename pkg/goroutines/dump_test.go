@@ -12,7 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var dumpFixtures = []string{"cgo.debug2.txt", "goleak126.debug2.txt", "go119.debug2.txt", "go127.debug2.txt", "leakyapp.debug2.txt", "states.debug2.txt"}
+var dumpFixtures = []string{"cgo.debug2.txt", "goleak126.debug2.txt", "go1.19.13.debug2.txt", "go1.27.0.debug2.txt",
+	"go1.27.0.goroutineleak.debug2.txt", "go119.debug2.txt", "go127.debug2.txt", "leakyapp.debug2.txt", "states.debug2.txt"}
 
 func TestParseDumpGolden(t *testing.T) {
 	for _, name := range dumpFixtures {
@@ -76,6 +77,71 @@ func TestParseDumpGo119(t *testing.T) {
 	assert.Equal(t, -1, d.Goroutines[4].FramesElided)
 	assert.Nil(t, d.Goroutines[0].CreatedBy)
 	assert.Empty(t, d.Goroutines[4].Flags)
+}
+
+// TestParseDumpRealGo119 reads a dump written by Go 1.19.13 (see testdata/README.md): no
+// creator ids, a blocked Mutex and WaitGroup as semacquire, and a 120-call recursion that
+// Go 1.19 cut at 100 frames (3 of them hidden runtime frames) without saying so.
+func TestParseDumpRealGo119(t *testing.T) {
+	d := parseFixture(t, "go1.19.13.debug2.txt")
+	require.Len(t, d.Goroutines, 9)
+	states := map[string]string{}
+	for _, g := range d.Goroutines {
+		top, _ := TopFrame(g.Frames)
+		states[top.Func] = g.Status
+		if g.ID != 1 {
+			require.NotNil(t, g.CreatedBy, g.ID)
+			assert.Equal(t, "main.main", g.CreatedBy.Func)
+			assert.Zero(t, g.CreatorID)
+		}
+	}
+	assert.Equal(t, map[string]string{
+		"main.main": "running", "main.chanRecv": "chan receive", "main.chanSend": "chan send",
+		"main.lockMutex": "semacquire", "main.waitGroup": "semacquire", "main.selectTwo": "select",
+		"main.locked": "chan receive", "main.nilChan": "chan receive (nil chan)", "main.deep": "chan receive",
+	}, states)
+	deep := findByFunc(d, "main.deep")
+	assert.Len(t, deep.Frames, 97)
+	assert.Zero(t, deep.FramesElided)
+	assert.True(t, findByFunc(d, "main.locked").LockedToThread)
+	assert.Equal(t, BucketSync, Bucket(findByFunc(d, "main.lockMutex").Status))
+}
+
+// TestParseDumpRealGo127 reads the goroutine and goroutineleak dumps of a Go 1.27.0 module
+// (go 1.27 in go.mod, so labels print): labels after the bracket, "(leaked)" markers.
+func TestParseDumpRealGo127(t *testing.T) {
+	d := parseFixture(t, "go1.27.0.debug2.txt")
+	require.Len(t, d.Goroutines, 7)
+	labelled := 0
+	for _, g := range d.Goroutines {
+		if g.Labels != nil {
+			labelled++
+			assert.Equal(t, map[string]string{"handler": "/api/orders", "request.id": "17"}, g.Labels)
+			assert.Equal(t, "main.main.func1", g.CreatedBy.Func)
+		}
+		assert.Empty(t, g.Flags)
+	}
+	assert.Equal(t, 2, labelled)
+	assert.Equal(t, "sync.Mutex.Lock", findByFunc(d, "main.lockMutex").Status)
+
+	leak := parseFixture(t, "go1.27.0.goroutineleak.debug2.txt")
+	s := SummarizeDump(leak)
+	assert.Equal(t, 5, s.BucketCounts()[BucketLeaked], "four leak() and one handler; the mutex waiter is reachable")
+	g := findByFunc(leak, "main.lockMutex")
+	assert.Equal(t, 1, g.WaitMinutes)
+	assert.False(t, g.Leaked())
+
+	gr, err := ParseGrouped(bytes.NewReader(readTestdata(t, "go1.27.0.debug1.txt")))
+	require.NoError(t, err)
+	assert.Equal(t, 7, gr.Total)
+	withLabels := 0
+	for _, st := range gr.Stacks {
+		if st.Labels != nil {
+			withLabels += st.Count
+			assert.Equal(t, map[string]string{"handler": "/api/orders", "request.id": "17"}, st.Labels)
+		}
+	}
+	assert.Equal(t, 2, withLabels, "debug=1 and debug=2 agree on the labelled goroutines")
 }
 
 func TestParseDumpGo127(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var groupedFixtures = []string{"labels.debug1.txt", "leakyapp.debug1.txt", "states.debug1.txt"}
+var groupedFixtures = []string{"go1.19.13.debug1.txt", "go1.27.0.debug1.txt", "labels.debug1.txt", "leakyapp.debug1.txt", "states.debug1.txt"}
 
 func TestParseGroupedGolden(t *testing.T) {
 	for _, name := range groupedFixtures {
