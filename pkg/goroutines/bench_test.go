@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -179,4 +180,49 @@ func BenchmarkSummarizeDump(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(blob)), "blob-B")
+}
+
+// benchDay builds a day of snapshots of one target: a debug=1 summary every 15 s and a
+// debug=2 summary every 5 min, 200 groups, a fifth of them leaking.
+func benchDay() []Timed {
+	const groups = 200
+	var snaps []Timed
+	for i := range 24 * 60 * 4 {
+		at := t0.Add(time.Duration(i) * 15 * time.Second)
+		dump := i%20 == 0
+		s := &Summary{Source: SourceGrouped}
+		if dump {
+			s.Source, s.MaxID = SourceDump, int64(1000+i)
+		}
+		for g := range groups {
+			n := 10 + g%7
+			if g%5 == 0 {
+				n += i / 40
+			}
+			sg := SummaryGroup{TopFunc: "main.worker" + strconv.Itoa(g), TopSite: "/src/app/worker.go:" + strconv.Itoa(g), Count: n}
+			if dump {
+				sg.Creator, sg.CreatorSite = "main.start"+strconv.Itoa(g), "/src/app/start.go:"+strconv.Itoa(g)
+				sg.States = map[string]int{"chan receive": n}
+				sg.Waits = map[string]map[int]int{"chan receive": {i / 4: n / 2}}
+			}
+			s.Groups = append(s.Groups, sg)
+			s.Total += n
+		}
+		snaps = append(snaps, Timed{Time: at, Summary: s})
+	}
+	return snaps
+}
+
+// BenchmarkVerdictsDay is the analysis cost of a one-day goroutines query of one target.
+func BenchmarkVerdictsDay(b *testing.B) {
+	snaps := benchDay()
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, by := range []GroupBy{ByCreator, ByTopFrame} {
+			if v := Verdicts(snaps, VerdictOptions{By: by, TopN: -1}); len(v) == 0 {
+				b.Fatal("no verdicts")
+			}
+		}
+	}
+	b.ReportMetric(float64(len(snaps)), "snapshots")
 }

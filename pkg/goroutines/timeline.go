@@ -22,6 +22,20 @@ const (
 // (goroutine 1), which are told apart by their top frame.
 const noCreatorPrefix = "(no creator) "
 
+// ident is a group's identity under a grouping: the fields its key is made of, compared
+// without building the key string for every group of every snapshot.
+type ident struct{ creator, creatorSite, top, topSite string }
+
+func (g *SummaryGroup) ident(by GroupBy) ident {
+	if by == ByTopFrame {
+		return ident{top: g.TopFunc, topSite: g.TopSite}
+	}
+	if g.Creator != "" {
+		return ident{creator: g.Creator, creatorSite: g.CreatorSite}
+	}
+	return ident{top: g.TopFunc, topSite: g.TopSite, creatorSite: "\x00"} // apart from ByTopFrame's
+}
+
 func (g *SummaryGroup) key(by GroupBy) string {
 	if by == ByTopFrame {
 		return g.TopKey()
@@ -47,7 +61,7 @@ type Timed struct {
 type timeline struct {
 	snaps  []Timed
 	keys   []string
-	index  map[string]int
+	index  map[ident]int
 	counts [][]int // counts[key][snapshot]
 	// info is, per key, the largest contributing group of the newest snapshot holding it,
 	// preferring debug=2 snapshots, which name the creator.
@@ -95,16 +109,16 @@ func withGroups(snaps []Timed, by GroupBy) []Timed {
 func buildTimeline(snaps []Timed, by GroupBy) *timeline { return timelineOf(usable(snaps, by), by) }
 
 func timelineOf(snaps []Timed, by GroupBy) *timeline {
-	tl := &timeline{snaps: snaps, index: map[string]int{}}
+	tl := &timeline{snaps: snaps, index: map[ident]int{}}
 	for si, t := range tl.snaps {
 		for gi := range t.Summary.Groups {
 			g := &t.Summary.Groups[gi]
-			k := g.key(by)
-			ki, ok := tl.index[k]
+			id := g.ident(by)
+			ki, ok := tl.index[id]
 			if !ok {
 				ki = len(tl.keys)
-				tl.index[k] = ki
-				tl.keys = append(tl.keys, k)
+				tl.index[id] = ki
+				tl.keys = append(tl.keys, g.key(by))
 				tl.counts = append(tl.counts, make([]int, len(tl.snaps)))
 				tl.info = append(tl.info, g)
 				tl.infoDump = append(tl.infoDump, false)
