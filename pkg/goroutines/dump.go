@@ -82,8 +82,9 @@ func (g *Goroutine) Leaked() bool {
 // Dump is a parsed debug=2 dump.
 type Dump struct {
 	Goroutines []Goroutine `json:"goroutines"`
-	// Truncated is set when the input ended inside a record: the runtime cuts dumps at its
-	// 64 MiB buffer limit without saying so. The partial frame is dropped.
+	// Truncated is set when the input ended inside a line or between a function line and
+	// its file line: the runtime cuts dumps at its 64 MiB buffer limit without saying so.
+	// The partial line and frame are dropped.
 	Truncated bool `json:"truncated,omitempty"`
 }
 
@@ -167,13 +168,29 @@ const (
 
 // ParseDump reads a goroutine?debug=2 dump (runtime.Stack(buf, true) output). It streams:
 // memory use is that of the result plus one line.
+//
+// The runtime ends every line with a newline, and cuts dumps at 64 MiB without a word, so
+// a last line without one (after the first) is taken as cut: it is dropped, as it may
+// still parse with a shortened line number, and the dump is marked Truncated.
 func ParseDump(r io.Reader) (*Dump, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+	cut := false
+	sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
+		adv, tok, err := bufio.ScanLines(data, atEOF)
+		if atEOF && tok != nil && adv == len(data) && data[len(data)-1] != '\n' {
+			cut = true
+		}
+		return adv, tok, err
+	})
 	p := &dumpParser{in: interner{}, creators: map[Frame]*Frame{}}
 	n := 0
 	for sc.Scan() {
 		n++
+		if cut && n > 1 {
+			p.dump.Truncated = true
+			break
+		}
 		if err := p.line(n, bytes.TrimSuffix(sc.Bytes(), []byte("\r"))); err != nil {
 			return nil, fmt.Errorf("parsing goroutine dump: %w", err)
 		}

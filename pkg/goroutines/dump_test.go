@@ -237,11 +237,38 @@ func TestParseDumpStreams(t *testing.T) {
 func TestParseDumpTruncated(t *testing.T) {
 	raw := string(readTestdata(t, "go119.debug2.txt"))
 	cut := raw[:strings.Index(raw, "\t/home/dev/app/cache.go")]
+	require.True(t, strings.HasSuffix(cut, "\n"))
 	d, err := ParseDump(strings.NewReader(cut))
 	require.NoError(t, err)
 	assert.True(t, d.Truncated)
 	require.Len(t, d.Goroutines, 2)
 	assert.Len(t, d.Goroutines[1].Frames, 3, "the frame without its file line is dropped")
+}
+
+// TestParseDumpCutAnywhere cuts a dump at every byte after its first record, as the
+// runtime's 64 MiB limit does: each cut parses, and is marked Truncated unless it fell where
+// a complete dump could end.
+func TestParseDumpCutAnywhere(t *testing.T) {
+	raw := readTestdata(t, "go127.debug2.txt")
+	full, err := ParseDump(bytes.NewReader(raw))
+	require.NoError(t, err)
+	first := bytes.Index(raw, []byte("\n\n")) + 2
+	for k := first; k < len(raw); k++ {
+		d, err := ParseDump(bytes.NewReader(raw[:k]))
+		require.NoError(t, err, "cut at %d", k)
+		if raw[k-1] != '\n' {
+			assert.True(t, d.Truncated, "cut at %d inside a line", k)
+		}
+		require.LessOrEqual(t, len(d.Goroutines), len(full.Goroutines))
+		for i, g := range d.Goroutines {
+			want := full.Goroutines[i]
+			assert.Equal(t, want.ID, g.ID)
+			require.LessOrEqual(t, len(g.Frames), len(want.Frames))
+			for j, f := range g.Frames {
+				assert.Equal(t, want.Frames[j], f, "cut at %d: frames are a prefix, never altered", k)
+			}
+		}
+	}
 }
 
 func TestParseDumpReadError(t *testing.T) {
