@@ -72,14 +72,13 @@ func (g *SummaryGroup) TopKey() string {
 	return g.TopFunc + " " + g.TopSite
 }
 
-// TopFrame returns the frame a goroutine is said to be "in": the first frame outside the
-// standard library (whose import paths have no dot in their first element, except package
-// main), so that goroutines blocked in sync, net or time calls are told apart by the user
-// code that called them. Stacks made only of standard library frames fall back to the
-// first frame outside package runtime, then to the first frame.
+// TopFrame returns the frame a goroutine is said to be "in": the first Go frame outside the
+// standard library, so that goroutines blocked in sync, net or time calls are told apart by
+// the user code that called them. Stacks made only of standard library frames fall back to
+// the first frame outside package runtime, then to the first frame.
 func TopFrame(frames []Frame) (Frame, bool) {
 	for _, f := range frames {
-		if !isStdlib(f.Func) {
+		if isUserFunc(f.Func) {
 			return f, true
 		}
 	}
@@ -94,14 +93,25 @@ func TopFrame(frames []Frame) (Frame, bool) {
 	return Frame{}, false
 }
 
-func isStdlib(fn string) bool {
-	first := fn
-	if i := strings.IndexByte(fn, '/'); i >= 0 {
-		first = fn[:i]
-	} else if i := strings.IndexByte(fn, '.'); i >= 0 {
-		first = fn[:i]
-	}
-	return first != "main" && !strings.Contains(first, ".")
+// stdlibRoots are the first elements of the standard library's import paths (Go 1.19 to
+// 1.27). Telling the standard library by the missing dot in the first element would take
+// modules named without a domain ("module myapp") for it.
+var stdlibRoots = map[string]bool{
+	"archive": true, "bufio": true, "bytes": true, "cmp": true, "compress": true, "container": true,
+	"context": true, "crypto": true, "database": true, "debug": true, "embed": true, "encoding": true,
+	"errors": true, "expvar": true, "flag": true, "fmt": true, "go": true, "hash": true, "html": true,
+	"image": true, "index": true, "internal": true, "io": true, "iter": true, "log": true, "maps": true,
+	"math": true, "mime": true, "net": true, "os": true, "path": true, "plugin": true, "reflect": true,
+	"regexp": true, "runtime": true, "slices": true, "sort": true, "strconv": true, "strings": true,
+	"structs": true, "sync": true, "syscall": true, "testing": true, "text": true, "time": true,
+	"unicode": true, "unique": true, "unsafe": true, "vendor": true, "weak": true,
+}
+
+// isUserFunc reports whether fn is a Go function ("import/path.Func") outside the standard
+// library. C functions of cgo tracebacks have no package and are not.
+func isUserFunc(fn string) bool {
+	end := strings.IndexAny(fn, "/.")
+	return end > 0 && strings.IndexByte(fn, '.') > 0 && !stdlibRoots[fn[:end]]
 }
 
 type groupKey struct{ creator, creatorSite, top, topSite string }

@@ -32,6 +32,10 @@ func TestTopFrameSkipsTheStandardLibrary(t *testing.T) {
 	assert.Equal(t, "runtime.gopark", top.Func)
 	top, _ = TopFrame([]Frame{{Func: "sync.(*Mutex).Lock"}, {Func: "main.run"}})
 	assert.Equal(t, "main.run", top.Func)
+	top, _ = TopFrame([]Frame{{Func: "time.Sleep"}, {Func: "myapp/internal/poll.(*Poller).loop"}})
+	assert.Equal(t, "myapp/internal/poll.(*Poller).loop", top.Func, "a module named without a domain is user code")
+	top, _ = TopFrame([]Frame{{Func: "vendor/golang.org/x/net/http2.(*Framer).ReadFrame"}, {Func: "golang.org/x/sync/errgroup.(*Group).Go.func1"}})
+	assert.Equal(t, "golang.org/x/sync/errgroup.(*Group).Go.func1", top.Func)
 	_, ok := TopFrame(nil)
 	assert.False(t, ok)
 }
