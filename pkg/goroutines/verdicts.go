@@ -24,7 +24,7 @@ const DefaultTopN = 10
 // VerdictOptions parameterise Verdicts; zero values mean the defaults.
 type VerdictOptions struct {
 	By         GroupBy       // default ByCreator
-	StaleAfter time.Duration // default DefaultStaleAfter
+	StaleAfter time.Duration // default DefaultStaleAfter; negative counts every eligible wait
 	N          int           // default DefaultGrowingSnapshots
 	TopN       int           // default DefaultTopN; negative returns all
 }

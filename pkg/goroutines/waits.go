@@ -7,7 +7,8 @@ import (
 
 // WaitNote is the text the UI shows next to wait times.
 const WaitNote = "Wait minutes start counting only at the first garbage collection that saw the goroutine blocked, " +
-	"so they understate the real wait by up to the time between two collections, and show nothing before one has run."
+	"so they understate the real wait by up to the time between two collections; " +
+	"waits under a minute, and waits no collection has seen yet, show as 0."
 
 // DefaultStaleAfter is the wait after which a blocked goroutine counts as stale.
 const DefaultStaleAfter = 10 * time.Minute
