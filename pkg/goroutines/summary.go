@@ -16,8 +16,13 @@ const (
 	SourceGrouped Source = "debug=1"
 )
 
-// MaxExampleFrames caps the example stack kept per group.
+// MaxExampleFrames caps the example stack kept per group of a debug=2 summary.
 const MaxExampleFrames = 32
+
+// MaxGroupedExampleFrames caps it in debug=1 summaries, which are stored every 15 s rather
+// than every 5 min: stacks are most of a summary's size (about 7 compressed bytes a frame),
+// and the analysis prefers the example of the newest debug=2 summary anyway.
+const MaxGroupedExampleFrames = 8
 
 // Summary is the storable reduction of one goroutine snapshot: goroutines grouped by
 // creation site and top user frame, with enough per-group detail (counts per raw status and
@@ -51,7 +56,8 @@ type SummaryGroup struct {
 	// Waits holds, per raw status, how many goroutines showed each wait in minutes. Waits of
 	// 0 minutes (not printed by the runtime) are left out: they are States minus the rest.
 	Waits map[string]map[int]int `json:"w,omitempty"`
-	// Stack is the first goroutine's stack, at most MaxExampleFrames frames.
+	// Stack is the first goroutine's stack, at most MaxExampleFrames frames
+	// (MaxGroupedExampleFrames for debug=1).
 	Stack []Frame `json:"st,omitempty"`
 }
 
@@ -136,7 +142,7 @@ func SummarizeDump(d *Dump) *Summary {
 			idx[k] = j
 			s.Groups = append(s.Groups, SummaryGroup{
 				Creator: k.creator, CreatorSite: k.creatorSite, TopFunc: k.top, TopSite: k.topSite,
-				States: map[string]int{}, Stack: exampleStack(g.Frames),
+				States: map[string]int{}, Stack: exampleStack(g.Frames, MaxExampleFrames),
 			})
 		}
 		grp := &s.Groups[j]
@@ -171,7 +177,7 @@ func SummarizeGrouped(gr *Grouped) *Summary {
 		if !ok {
 			j = len(s.Groups)
 			idx[k] = j
-			s.Groups = append(s.Groups, SummaryGroup{TopFunc: k.top, TopSite: k.topSite, Stack: exampleStack(st.Frames)})
+			s.Groups = append(s.Groups, SummaryGroup{TopFunc: k.top, TopSite: k.topSite, Stack: exampleStack(st.Frames, MaxGroupedExampleFrames)})
 		}
 		s.Groups[j].Count += st.Count
 	}
@@ -179,8 +185,8 @@ func SummarizeGrouped(gr *Grouped) *Summary {
 	return s
 }
 
-func exampleStack(frames []Frame) []Frame {
-	return slices.Clone(frames[:min(len(frames), MaxExampleFrames)])
+func exampleStack(frames []Frame, n int) []Frame {
+	return slices.Clone(frames[:min(len(frames), n)])
 }
 
 func sortGroups(gs []SummaryGroup) {

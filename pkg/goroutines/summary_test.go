@@ -83,6 +83,7 @@ func TestSummarizeGrouped(t *testing.T) {
 	for _, grp := range s.Groups {
 		assert.Empty(t, grp.Creator)
 		assert.Nil(t, grp.States)
+		assert.LessOrEqual(t, len(grp.Stack), MaxGroupedExampleFrames)
 	}
 	assert.Nil(t, s.GroupCounts(ByCreator))
 	assert.Nil(t, s.BucketCounts())
