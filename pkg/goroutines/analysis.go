@@ -41,8 +41,8 @@ type GroupRow struct {
 	ExampleStack string
 }
 
-// GroupRows returns a row per group present in the newest usable snapshot, largest first.
-// Groups that disappeared before it are left out. Snapshots from before the target's last
+// GroupRows returns a row per group present in the newest usable snapshot, largest first;
+// staleAfter applies as in StaleCount. Groups that disappeared before it are left out. Snapshots from before the target's last
 // restart are ignored, and ByCreator reads debug=2 snapshots only (see usable).
 func GroupRows(snaps []Timed, by GroupBy, staleAfter time.Duration) []GroupRow {
 	tl := buildTimeline(snaps, by)
