@@ -22,9 +22,14 @@ type keyTable struct {
 	byLeaf map[int32]int32
 	byHash map[uint64]int32
 
-	// locs caches, for the profile being added, each location's function ids, leaf first.
-	locs  map[*profile.Location][]int32
-	stack []int32
+	// The location cache of the profile being added: each location's function ids, leaf
+	// first. Decoded profiles number their locations 1..n, so the cache is a slice indexed
+	// by ID, valid where locGen holds the profile's generation; other IDs use the map.
+	gen    uint32
+	locGen []uint32
+	locIDs [][]int32
+	locs   map[*profile.Location][]int32
+	stack  []int32
 }
 
 func newKeyTable(by By) keyTable {
@@ -34,7 +39,20 @@ func newKeyTable(by By) keyTable {
 	}
 }
 
-// endProfile forgets the location cache, so that no part of a profile outlives its Add.
+// beginProfile invalidates the location cache of the previous profile and sizes it for p.
+func (kt *keyTable) beginProfile(p *profile.Profile) {
+	kt.gen++
+	if kt.gen == 0 {
+		clear(kt.locGen)
+		kt.gen = 1
+	}
+	if n := len(p.Location) + 1; n > len(kt.locGen) {
+		kt.locGen = append(kt.locGen, make([]uint32, n-len(kt.locGen))...)
+		kt.locIDs = append(kt.locIDs, make([][]int32, n-len(kt.locIDs))...)
+	}
+}
+
+// endProfile forgets the pointers into the profile, so that no part of it outlives its Add.
 func (kt *keyTable) endProfile() {
 	clear(kt.locs)
 }
@@ -90,10 +108,19 @@ func (kt *keyTable) add(stack []int32, havePrev bool) int32 {
 // location returns a location's function ids, innermost inlined frame first, which is the
 // order of Location.Line. An unsymbolized location is named by its address.
 func (kt *keyTable) location(l *profile.Location) []int32 {
-	if ids, ok := kt.locs[l]; ok {
+	indexed := l.ID > 0 && l.ID < uint64(len(kt.locGen))
+	if indexed {
+		if kt.locGen[l.ID] == kt.gen {
+			return kt.locIDs[l.ID]
+		}
+	} else if ids, ok := kt.locs[l]; ok {
 		return ids
 	}
 	var ids []int32
+	if indexed {
+		// Reuse the previous profile's slice for this ID: ids never escape the cache.
+		ids = kt.locIDs[l.ID][:0]
+	}
 	for _, line := range l.Line {
 		if line.Function != nil && line.Function.Name != "" {
 			ids = append(ids, kt.intern(line.Function.Name))
@@ -102,7 +129,11 @@ func (kt *keyTable) location(l *profile.Location) []int32 {
 	if len(ids) == 0 {
 		ids = append(ids, kt.intern(fmt.Sprintf("0x%x", l.Address)))
 	}
-	kt.locs[l] = ids
+	if indexed {
+		kt.locGen[l.ID], kt.locIDs[l.ID] = kt.gen, ids
+	} else {
+		kt.locs[l] = ids
+	}
 	return ids
 }
 
@@ -129,16 +160,12 @@ func (kt *keyTable) describe(k *keyState) (key, function string, stack []string)
 	return strings.Join(stack, ";"), function, stack
 }
 
-// hashIDs is FNV-1a over the ids.
+// hashIDs is FNV-1a over the ids, a whole id per round: collisions only cost a probe.
 func hashIDs(ids []int32) uint64 {
 	h := uint64(14695981039346656037)
 	for _, id := range ids {
-		u := uint32(id)
-		for range 4 {
-			h ^= uint64(u & 0xff)
-			h *= 1099511628211
-			u >>= 8
-		}
+		h ^= uint64(uint32(id))
+		h *= 1099511628211
 	}
-	return h
+	return h ^ h>>29
 }

@@ -206,6 +206,7 @@ func (r *Ranker) startSegment(t time.Time, reason string) {
 
 // aggregate sums the snapshot's samples per key into r.cur.
 func (r *Ranker) aggregate(p *profile.Profile) {
+	r.keys.beginProfile(p)
 	defer r.keys.endProfile()
 	for _, s := range p.Sample {
 		id := r.keys.lookup(s.Location, r.segSnapshots > 0)

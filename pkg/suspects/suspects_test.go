@@ -371,3 +371,33 @@ func TestAddKeepsNoPartOfTheProfile(t *testing.T) {
 		}
 	}
 }
+
+func TestLocationsWithoutDenseIDsRankTheSame(t *testing.T) {
+	// Decoded profiles number locations 1..n; hand-built ones may use 0 or huge IDs.
+	build := func(renumber func(i int) uint64) []*profile.Profile {
+		var ps []*profile.Profile
+		for i := range 6 {
+			v := int64(i+1) * mib
+			p := heapProfile("",
+				site{stack: [][]string{{"main.alloc"}, {"main.cache"}, {"main.main"}}, vals: [4]int64{int64(i + 1), v, int64(i + 1), v}},
+				site{stack: [][]string{{"main.alloc"}, {"main.handler"}, {"main.main"}}, vals: [4]int64{1, mib, 1, mib}})
+			for j, l := range p.Location {
+				l.ID = renumber(j)
+			}
+			ps = append(ps, p)
+		}
+		return ps
+	}
+	for _, by := range []By{ByFunction, ByStack} {
+		want, err := Rank(context.Background(), snapshots(build(func(i int) uint64 { return uint64(i + 1) })), Options{By: by})
+		require.NoError(t, err)
+		for name, renumber := range map[string]func(int) uint64{
+			"zero": func(int) uint64 { return 0 },
+			"huge": func(i int) uint64 { return 1<<40 + uint64(i) },
+		} {
+			got, err := Rank(context.Background(), snapshots(build(renumber)), Options{By: by})
+			require.NoError(t, err)
+			assert.Equal(t, want, got, "%s IDs, by %s", name, by)
+		}
+	}
+}
