@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
+	"github.com/google/pprof/profile"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
@@ -51,20 +53,25 @@ func (s *suspectsQuerier) query(ctx context.Context, q *models.SuspectsQuery, dq
 	if err != nil {
 		return storeFailure(fmt.Errorf("listing the heap snapshots of target %q: %w", target.Name, err))
 	}
-	for _, m := range metas {
-		p, err := s.snapshots.Profile(ctx, m.Key)
+	err = readInOrder(ctx, s.snapshots, metas, runtime.GOMAXPROCS(0), func(m snapshots.Meta, p *profile.Profile, err error) error {
 		if errors.Is(err, snapshots.ErrNotFound) {
 			// Retention removed it after List: the range simply has one snapshot less.
-			continue
+			return nil
 		}
 		if err != nil {
-			return storeFailure(fmt.Errorf("reading the heap snapshot of target %q at %s: %w",
-				target.Name, m.Time.UTC().Format(time.RFC3339), err))
+			return fmt.Errorf("reading the heap snapshot of target %q at %s: %w", target.Name, m.Time.UTC().Format(time.RFC3339), err)
 		}
 		if err := r.Add(m.Time, p); err != nil {
-			return backend.ErrDataResponseWithSource(backend.StatusBadGateway, backend.ErrorSourceDownstream,
-				fmt.Sprintf("target %q: %s", target.Name, err))
+			return &rankError{fmt.Errorf("target %q: %w", target.Name, err)}
 		}
+		return nil
+	})
+	var re *rankError
+	switch {
+	case errors.As(err, &re):
+		return backend.ErrDataResponseWithSource(backend.StatusBadGateway, backend.ErrorSourceDownstream, re.Error())
+	case err != nil:
+		return storeFailure(err)
 	}
 	res := r.Result()
 	var fs data.Frames
@@ -75,6 +82,57 @@ func (s *suspectsQuerier) query(ctx context.Context, q *models.SuspectsQuery, dq
 	}
 	fs[0].Meta.Notices = append(fs[0].Meta.Notices, s.notices(target.Name, res)...)
 	return backend.DataResponse{Frames: fs}
+}
+
+// rankError marks snapshots the ranker refused: the target's data, not the store, is at fault.
+type rankError struct{ err error }
+
+func (e *rankError) Error() string { return e.err.Error() }
+func (e *rankError) Unwrap() error { return e.err }
+
+// readInOrder decodes the snapshots' profiles with up to workers reads in flight, because
+// decoding dominates a ranking and each snapshot decodes alone, and hands them to fn one at a
+// time in List order; at most workers decoded profiles wait at once. The first error fn
+// returns stops the reads and is returned.
+func readInOrder(ctx context.Context, r snapshots.Reader, metas []snapshots.Meta, workers int,
+	fn func(snapshots.Meta, *profile.Profile, error) error) error {
+	type read struct {
+		p   *profile.Profile
+		err error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]chan read, len(metas))
+	for i := range results {
+		results[i] = make(chan read, 1)
+	}
+	slots := make(chan struct{}, max(1, workers))
+	go func() {
+		for i, m := range metas {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			go func() {
+				p, err := r.Profile(ctx, m.Key)
+				results[i] <- read{p, err}
+			}()
+		}
+	}()
+	for i, m := range metas {
+		var res read
+		select {
+		case res = <-results[i]:
+		case <-ctx.Done():
+			return fmt.Errorf("reading heap snapshots: %w", ctx.Err())
+		}
+		<-slots
+		if err := fn(m, res.p, res.err); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // storeFailure answers a query the snapshot store failed: the plugin's fault, not the target's.

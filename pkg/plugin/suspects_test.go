@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,6 +33,8 @@ type fakeSnapshots struct {
 	gone       map[snapshots.Key]bool
 	listErr    error
 	profileErr error
+	// delay, when set, slows each Profile call, which the test may use to count reads in flight.
+	delay func(snapshots.Key) time.Duration
 }
 
 func newFakeSnapshots() *fakeSnapshots {
@@ -69,6 +73,9 @@ func (f *fakeSnapshots) Nearest(ctx context.Context, target, kind string, at tim
 }
 
 func (f *fakeSnapshots) Profile(_ context.Context, key snapshots.Key) (*profile.Profile, error) {
+	if f.delay != nil {
+		time.Sleep(f.delay(key))
+	}
 	if f.profileErr != nil {
 		return nil, f.profileErr
 	}
@@ -288,4 +295,60 @@ func TestHandleSuspectsIsRoutedAndRejectsBadQueriesAlone(t *testing.T) {
 	require.Error(t, resp.Responses["B"].Error)
 	assert.Contains(t, resp.Responses["B"].Error.Error(), `by "line"`)
 	assert.Equal(t, backend.StatusBadRequest, resp.Responses["B"].Status)
+}
+
+func TestReadInOrderKeepsListOrderWithBoundedReads(t *testing.T) {
+	f := newFakeSnapshots()
+	for i := range 12 {
+		f.put(t, "api", snapAt(i), heapSnapshot(snapAt(i), "b1", map[string][4]int64{"main.a": {1, 1, 1, 1}}))
+	}
+	metas, err := f.List(context.Background(), "api", "heap", t0, snapAt(11))
+	require.NoError(t, err)
+	var inFlight, most atomic.Int32
+	var mu sync.Mutex
+	f.delay = func(k snapshots.Key) time.Duration {
+		n := inFlight.Add(1)
+		mu.Lock()
+		most.Store(max(most.Load(), n))
+		mu.Unlock()
+		// The earlier the snapshot, the slower its read: later ones finish first.
+		return time.Duration(12-k.Time.Sub(t0)/time.Minute) * 3 * time.Millisecond
+	}
+	var got []time.Time
+	err = readInOrder(context.Background(), f, metas, 3, func(m snapshots.Meta, p *profile.Profile, err error) error {
+		inFlight.Add(-1)
+		require.NoError(t, err)
+		assert.Equal(t, m.Time.UnixNano(), p.TimeNanos, "each profile goes with its own snapshot")
+		got = append(got, m.Time)
+		return nil
+	})
+	require.NoError(t, err)
+	require.Len(t, got, 12)
+	assert.True(t, sort.SliceIsSorted(got, func(i, j int) bool { return got[i].Before(got[j]) }), "handed over in List order")
+	assert.LessOrEqual(t, most.Load(), int32(3+1), "reads in flight are bounded by the workers")
+	assert.Greater(t, most.Load(), int32(1), "reads overlap")
+}
+
+func TestReadInOrderStopsAtTheFirstError(t *testing.T) {
+	f := newFakeSnapshots()
+	for i := range 50 {
+		f.put(t, "api", snapAt(i), heapSnapshot(snapAt(i), "b1", map[string][4]int64{"main.a": {1, 1, 1, 1}}))
+	}
+	metas, err := f.List(context.Background(), "api", "heap", t0, snapAt(49))
+	require.NoError(t, err)
+	var reads atomic.Int32
+	f.delay = func(snapshots.Key) time.Duration { reads.Add(1); return time.Millisecond }
+	stop := errors.New("stop")
+	calls := 0
+	err = readInOrder(context.Background(), f, metas, 2, func(snapshots.Meta, *profile.Profile, error) error {
+		calls++
+		if calls == 3 {
+			return stop
+		}
+		return nil
+	})
+	require.ErrorIs(t, err, stop)
+	assert.Equal(t, 3, calls)
+	time.Sleep(20 * time.Millisecond)
+	assert.Less(t, reads.Load(), int32(10), "no more snapshots are read once the ranking failed")
 }
