@@ -8,8 +8,11 @@ import (
 	"github.com/google/pprof/profile"
 )
 
-// heapSampleTypes are the sample types every heap snapshot must carry.
-var heapSampleTypes = [...]string{"alloc_objects", "alloc_space", "inuse_objects", "inuse_space"}
+// heapSampleTypes are the sample types every heap snapshot must carry, and heapUnits their units.
+var (
+	heapSampleTypes = [...]string{"alloc_objects", "alloc_space", "inuse_objects", "inuse_space"}
+	heapUnits       = [...]string{"count", "bytes", "count", "bytes"}
+)
 
 // Ranker accumulates heap snapshots one at a time and ranks their keys. It keeps nothing of
 // a profile once Add returns. A Ranker is not safe for concurrent use.
@@ -21,9 +24,10 @@ type Ranker struct {
 	snapshots int
 	first     time.Time
 	last      time.Time
-	// types is the first snapshot's sample types, which every later one must repeat.
-	types    []profile.ValueType
+	// typesStr is the first snapshot's sample types, which every later one must repeat, and
+	// numTypes their number.
 	typesStr string
+	numTypes int
 	// idx are the positions of alloc_objects, alloc_space, inuse_objects, inuse_space.
 	idx [4]int
 
@@ -114,8 +118,8 @@ func (r *Ranker) Add(t time.Time, p *profile.Profile) error {
 	}
 	var allocObjects, allocSpace int64
 	for i, s := range p.Sample {
-		if len(s.Value) != len(r.types) {
-			return fmt.Errorf("heap snapshot at %s: sample %d has %d values for %d sample types", stamp(t), i, len(s.Value), len(r.types))
+		if s == nil || len(s.Value) != r.numTypes {
+			return fmt.Errorf("heap snapshot at %s: sample %d does not have one value per sample type", stamp(t), i)
 		}
 		allocObjects += s.Value[r.idx[0]]
 		allocSpace += s.Value[r.idx[1]]
@@ -156,7 +160,7 @@ func (r *Ranker) checkTypes(t time.Time, p *profile.Profile) error {
 	for i, name := range heapSampleTypes {
 		idx[i] = -1
 		for j, st := range p.SampleType {
-			if st.Type == name {
+			if st != nil && st.Type == name {
 				idx[i] = j
 			}
 		}
@@ -164,12 +168,11 @@ func (r *Ranker) checkTypes(t time.Time, p *profile.Profile) error {
 			return fmt.Errorf("heap snapshot at %s has sample types [%s]; a heap profile has %s",
 				stamp(t), got, strings.Join(heapSampleTypes[:], ", "))
 		}
+		if unit := p.SampleType[idx[i]].Unit; unit != heapUnits[i] {
+			return fmt.Errorf("heap snapshot at %s: %s is in %q, not %q", stamp(t), heapSampleTypes[i], unit, heapUnits[i])
+		}
 	}
-	r.types = make([]profile.ValueType, len(p.SampleType))
-	for i, st := range p.SampleType {
-		r.types[i] = *st
-	}
-	r.typesStr, r.idx = got, idx
+	r.numTypes, r.typesStr, r.idx = len(p.SampleType), got, idx
 	return nil
 }
 

@@ -321,7 +321,17 @@ func TestBadSnapshotsAreRefusedByTime(t *testing.T) {
 			return r.Add(at(0), good())
 		}, "heap snapshot at 2026-11-01T12:00:00.000Z is not newer than the previous one at 2026-11-01T12:01:00.000Z"},
 		"nil profile":  {func(r *Ranker) error { return r.Add(at(0), nil) }, "heap snapshot at 2026-11-01T12:00:00.000Z: no profile"},
-		"short sample": {func(r *Ranker) error { return r.Add(at(0), short) }, "sample 0 has 2 values for 4 sample types"},
+		"short sample": {func(r *Ranker) error { return r.Add(at(0), short) }, "sample 0 does not have one value per sample type"},
+		"unit": {func(r *Ranker) error {
+			p := good()
+			p.SampleType[3].Unit = "kilobytes"
+			return r.Add(at(0), p)
+		}, `heap snapshot at 2026-11-01T12:00:00.000Z: inuse_space is in "kilobytes", not "bytes"`},
+		"nil sample type": {func(r *Ranker) error {
+			p := good()
+			p.SampleType[0] = nil
+			return r.Add(at(0), p)
+		}, "has sample types [? alloc_space/bytes inuse_objects/count inuse_space/bytes]"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r, err := NewRanker(Options{})
