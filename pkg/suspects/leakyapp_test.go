@@ -60,6 +60,9 @@ func startLeakyapp(t *testing.T, args ...string) string {
 	return url
 }
 
+// fetchClient bounds each fetch, so a stuck demo fails the test instead of hanging it.
+var fetchClient = &http.Client{Timeout: 10 * time.Second}
+
 // fetchHeap reads /debug/pprof/heap?debug=0 as the collector does: a gzip body without a
 // Content-Encoding header.
 func fetchHeap(ctx context.Context, base string) ([]byte, error) {
@@ -67,7 +70,7 @@ func fetchHeap(ctx context.Context, base string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := fetchClient.Do(req)
 	if err != nil {
 		return nil, err
 	}
