@@ -62,6 +62,9 @@ type keyState struct {
 	// stack is the key's function ids, leaf first; a function key has just the leaf.
 	stack []int32
 
+	// space and objects are the in-use values at the kept points. float32 halves the memory
+	// of thousands of stacks; its 24-bit mantissa is exact to 16 MiB and within 1e-7 beyond,
+	// far finer than heap sampling. Steps and growth use the exact int64 values.
 	space   []float32
 	objects []float32
 
