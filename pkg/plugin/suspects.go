@@ -25,6 +25,8 @@ type suspectsQuerier struct {
 	targets   []models.Target
 	// heapInterval is the heap collection interval; 0 when heap collection is off.
 	heapInterval time.Duration
+	// workers bounds the snapshot reads in flight; 0 means GOMAXPROCS.
+	workers int
 }
 
 func (d *Datasource) suspectsQuerier() *suspectsQuerier {
@@ -53,7 +55,11 @@ func (s *suspectsQuerier) query(ctx context.Context, q *models.SuspectsQuery, dq
 	if err != nil {
 		return storeFailure(fmt.Errorf("listing the heap snapshots of target %q: %w", target.Name, err))
 	}
-	err = readInOrder(ctx, s.snapshots, metas, runtime.GOMAXPROCS(0), func(m snapshots.Meta, p *profile.Profile, err error) error {
+	workers := s.workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	err = readInOrder(ctx, s.snapshots, metas, workers, func(m snapshots.Meta, p *profile.Profile, err error) error {
 		if errors.Is(err, snapshots.ErrNotFound) {
 			// Retention removed it after List: the range simply has one snapshot less.
 			return nil
