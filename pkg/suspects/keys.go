@@ -108,6 +108,10 @@ func (kt *keyTable) add(stack []int32, havePrev bool) int32 {
 // location returns a location's function ids, innermost inlined frame first, which is the
 // order of Location.Line. An unsymbolized location is named by its address.
 func (kt *keyTable) location(l *profile.Location) []int32 {
+	if l == nil {
+		// Only hand-built profiles have these; decoding refuses them.
+		return []int32{kt.intern("(unknown)")}
+	}
 	indexed := l.ID > 0 && l.ID < uint64(len(kt.locGen))
 	if indexed {
 		if kt.locGen[l.ID] == kt.gen {

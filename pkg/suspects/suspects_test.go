@@ -382,6 +382,19 @@ func TestAddKeepsNoPartOfTheProfile(t *testing.T) {
 	}
 }
 
+func TestHandBuiltGapsAreUnknownFrames(t *testing.T) {
+	p := heapProfile("", fn("main.a", 1, mib, 1, mib), fn("main.b", 1, mib, 1, mib))
+	p.Sample[0].Location = nil
+	p.Sample[1].Location[0] = nil
+	for _, by := range []By{ByFunction, ByStack} {
+		res, err := Rank(context.Background(), snapshots([]*profile.Profile{p}), Options{By: by})
+		require.NoError(t, err)
+		require.Len(t, res.Suspects, 1)
+		assert.Equal(t, "(unknown)", res.Suspects[0].Key)
+		assert.Equal(t, int64(2*mib), res.Suspects[0].InuseSpace)
+	}
+}
+
 func TestLocationsWithoutDenseIDsRankTheSame(t *testing.T) {
 	// Decoded profiles number locations 1..n; hand-built ones may use 0 or huge IDs.
 	build := func(renumber func(i int) uint64) []*profile.Profile {
