@@ -89,7 +89,7 @@ func (c *Collector) DumpStatus(target string) (DumpStatus, bool) {
 // with err, logging only changes of state: a target that stays broken is logged once.
 func (c *Collector) advance(st FetchStatus, target, what string, now time.Time, size int, err error, sinkFailed bool) FetchStatus {
 	notServed := errors.Is(err, scrape.ErrNotServed)
-	changed := (err == nil) != (st.LastError == nil) || err != nil && err.Error() != st.LastError.Error()
+	changed := (err == nil) != (st.LastError == nil) || err != nil && !sameFailure(err, st.LastError)
 	switch {
 	case !changed:
 	case notServed:
@@ -108,6 +108,16 @@ func (c *Collector) advance(st FetchStatus, target, what string, now time.Time, 
 		st.LastSuccess = now
 	}
 	return st
+}
+
+// sameFailure reports whether two errors describe the same state of a target: equal text,
+// or the same kind of failure of the same request ("timed out after 9.8s" and "… after 10s").
+func sameFailure(a, b error) bool {
+	if a.Error() == b.Error() {
+		return true
+	}
+	var ta, tb *scrape.TargetError
+	return errors.As(a, &ta) && errors.As(b, &tb) && ta.Target == tb.Target && ta.Endpoint == tb.Endpoint && ta.Kind == tb.Kind
 }
 
 // backoff spaces the attempts of a schedule whose data the target does not serve.

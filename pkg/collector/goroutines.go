@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leakwatch/pprof-datasource/pkg/memstats"
+	"github.com/leakwatch/pprof-datasource/pkg/scrape"
 )
 
 // countStaleAfter is how many runtime intervals a goroutine count stays good enough to
@@ -26,12 +27,11 @@ func (c *Collector) collectGroups(ctx context.Context, target string, tick time.
 	fctx, cancel := context.WithTimeout(ctx, c.timeout)
 	body, err := c.fetcher.FetchGoroutines(fctx, target, 1)
 	cancel()
-	now := time.Now()
 	sinkFailed := false
 	if err == nil {
 		if n, perr := memstats.ParseGoroutineDebug1Total(body); perr == nil {
 			c.mu.Lock()
-			c.counts[target] = goroutineCount{n: n, at: now}
+			c.counts[target] = goroutineCount{n: n, at: time.Now()}
 			c.mu.Unlock()
 		}
 		if serr := c.goroutineSink.StoreGoroutines(ctx, target, 1, tick, body); serr != nil {
@@ -50,12 +50,19 @@ func (c *Collector) collectGroups(ctx context.Context, target string, tick time.
 
 // dumpLoop takes a target's goroutine?debug=2 dumps on the dump schedule. Being one loop per
 // target that waits for each dump, it never has two dumps of its target in flight; the
-// scraper's expensive-request slot extends that to every collector of the process.
+// scraper's expensive-request slot extends that to every collector of the process. A dump
+// that timed out is followed by the same back-off as a 404: the target is struggling, and
+// it is probably still writing the abandoned dump.
 func (c *Collector) dumpLoop(ctx context.Context, target string) {
 	var b backoff
 	every(ctx, c.dumpInterval, c.offsetFor(target+"\x00goroutine?debug=2", c.dumpInterval), func(tick time.Time) {
-		if b.due() {
-			b.after(c.collectDump(ctx, target, tick))
+		if !b.due() {
+			return
+		}
+		err := c.collectDump(ctx, target, tick)
+		b.after(err)
+		if scrape.KindOf(err) == scrape.KindTimeout {
+			b.skip = NotServedReprobe - 1
 		}
 	})
 }
@@ -88,7 +95,11 @@ func (c *Collector) collectDump(ctx context.Context, target string, tick time.Ti
 	c.dumps[target] = st
 	c.mu.Unlock()
 
-	fctx, cancel := context.WithTimeout(ctx, c.dumpInterval)
+	// Unlike a profile, a dump is not abandoned when its next tick comes due: the target
+	// writes it under stop-the-world whether or not anyone still reads it, so giving up early
+	// saves the target nothing and lets the next tick's dump overlap it there. The request
+	// timeout bounds it instead; ticks missed meanwhile are skipped.
+	fctx, cancel := context.WithTimeout(ctx, c.dumpTimeout)
 	body, err := c.fetcher.FetchGoroutines(fctx, target, 2)
 	cancel()
 	sinkFailed := false
@@ -115,7 +126,11 @@ func (c *Collector) skipReason(cnt goroutineCount, known bool, now time.Time) st
 	case !known:
 		return "no goroutine count known yet: a dump is taken only once the count is at or below the ceiling"
 	case now.Sub(cnt.at) > countStaleAfter*c.interval:
-		return fmt.Sprintf("the latest goroutine count (%d) is %s old: the runtime scrapes are failing", cnt.n, now.Sub(cnt.at).Round(time.Second))
+		age := now.Sub(cnt.at)
+		if age >= time.Second {
+			age = age.Round(time.Second)
+		}
+		return fmt.Sprintf("the latest goroutine count (%d) is %s old: the runtime scrapes are failing", cnt.n, age.Round(time.Millisecond))
 	case cnt.n > c.dumpCeiling:
 		return fmt.Sprintf("%d goroutines is above the dump ceiling of %d", cnt.n, c.dumpCeiling)
 	}
