@@ -112,8 +112,8 @@ func New(sc scrape.RuntimeScraper, st store.Store, cfg Config) *Collector {
 		status: make(map[string]Status), procs: make(map[string]*process),
 		profiles: make(map[profileKey]FetchStatus), groups: make(map[string]FetchStatus),
 		dumps: make(map[string]DumpStatus), counts: make(map[string]goroutineCount),
+		dumpTimeout: dumpTimeout,
 	}
-	c.dumpTimeout = dumpTimeout
 	c.configureProfiles(sc, cfg)
 	return c
 }

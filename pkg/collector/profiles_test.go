@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"net/http/pprof"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -176,7 +178,29 @@ func TestHungTargetTimesOutWithoutPilingUp(t *testing.T) {
 }
 
 func TestCPUProfileOnlyWhenEnabled(t *testing.T) {
-	tgt := newTarget(t, nil)
+	// The CPU requests' spans and the runtime scrapes' arrivals, to show that a CPU profile
+	// does not hold up the runtime scrape.
+	var (
+		mu       sync.Mutex
+		cpuSpans [][2]time.Time
+		scrapes  []time.Time
+	)
+	tgt := newTarget(t, func(w http.ResponseWriter, r *http.Request) bool {
+		switch r.URL.Path {
+		case "/debug/pprof/profile":
+			start := time.Now()
+			pprof.Profile(w, r)
+			mu.Lock()
+			cpuSpans = append(cpuSpans, [2]time.Time{start, time.Now()})
+			mu.Unlock()
+			return true
+		case "/debug/vars":
+			mu.Lock()
+			scrapes = append(scrapes, time.Now())
+			mu.Unlock()
+		}
+		return false
+	})
 	s := &sink{}
 	sc := scraperFor(tgt, nil) // 1 s profiles
 
@@ -187,19 +211,32 @@ func TestCPUProfileOnlyWhenEnabled(t *testing.T) {
 	assert.Empty(t, c.ProfileTypes())
 	assert.Equal(t, 1, logs.count("warn", "cpu profiles are off"))
 
-	c = start(t, sc, Config{ProfileSink: s, CPUProfileSeconds: 1,
+	c = start(t, sc, Config{Interval: 100 * time.Millisecond, ProfileSink: s, CPUProfileSeconds: 1,
 		ProfileIntervals: map[models.ProfileType]time.Duration{models.ProfileCPU: 1500 * time.Millisecond}})
 	assert.Equal(t, []models.ProfileType{models.ProfileCPU}, c.ProfileTypes())
 	require.Eventually(t, func() bool { return len(s.profiles(models.ProfileCPU)) > 0 }, 5*time.Second, 10*time.Millisecond)
 	stopWithin(t, c, 2*time.Second)
 
 	for _, u := range tgt.log() {
-		assert.Equal(t, "/debug/pprof/profile?seconds=1", u)
+		if strings.HasPrefix(u, "/debug/pprof/profile") {
+			assert.Equal(t, "/debug/pprof/profile?seconds=1", u)
+		}
 	}
 	assert.Equal(t, 1, tgt.peakOf("/debug/pprof/profile?seconds=1"))
 	p, err := profile.Parse(bytes.NewReader(s.profiles(models.ProfileCPU)[0].body))
 	require.NoError(t, err)
 	assert.Equal(t, "cpu", p.SampleType[1].Type)
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, cpuSpans)
+	during := 0
+	for _, at := range scrapes {
+		if at.After(cpuSpans[0][0]) && at.Before(cpuSpans[0][1]) {
+			during++
+		}
+	}
+	assert.GreaterOrEqual(t, during, 5, "runtime scrapes every 100 ms go on while the 1 s CPU profile runs")
 }
 
 func TestProfileSinkErrorsLandInTheStatus(t *testing.T) {

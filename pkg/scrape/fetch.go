@@ -26,14 +26,21 @@ const drainBytes = 4 << 10
 type bounds struct {
 	timeout  time.Duration
 	maxBytes int64
-	// setting names what to raise when a body is too large.
-	setting string
+	// hint tells the user what to do about a body that is too large.
+	hint string
 }
+
+// The hints of a too-large body.
+const (
+	hintResponseSize = "raise the maximum response size"
+	hintProfileSize  = "raise the maximum profile size"
+	hintDumpSize     = "more than a Go runtime ever writes"
+)
 
 // get sends one GET for endpoint to t and returns the body, never reading more than the
 // configured maximum.
 func (s *Scraper) get(ctx context.Context, t target, endpoint string) ([]byte, *TargetError) {
-	return s.getBounded(ctx, t, endpoint, bounds{timeout: s.timeout, maxBytes: s.maxBytes, setting: "the maximum response size"})
+	return s.getBounded(ctx, t, endpoint, bounds{timeout: s.timeout, maxBytes: s.maxBytes, hint: hintResponseSize})
 }
 
 // getBounded is get with explicit bounds, for the profiles and dumps that are larger or
@@ -71,7 +78,7 @@ func (s *Scraper) getBounded(ctx context.Context, t target, endpoint string, b b
 	}
 	if int64(len(body)) > b.maxBytes {
 		return nil, &TargetError{Target: t.name, Endpoint: endpoint, Kind: KindTooLarge,
-			Err: because(nil, "body too large: more than %d bytes (raise %s)", b.maxBytes, b.setting)}
+			Err: because(nil, "body too large: more than %d bytes (%s)", b.maxBytes, b.hint)}
 	}
 	return body, nil
 }

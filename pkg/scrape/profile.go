@@ -75,7 +75,7 @@ func (s *Scraper) FetchProfile(ctx context.Context, name string, pt models.Profi
 	if err != nil {
 		return nil, fmt.Errorf("target %q: %w", name, err)
 	}
-	b := bounds{timeout: s.timeout, maxBytes: s.maxProfileBytes, setting: "the maximum profile size"}
+	b := bounds{timeout: s.timeout, maxBytes: s.maxProfileBytes, hint: hintProfileSize}
 	if pt == models.ProfileCPU {
 		b.timeout += time.Duration(s.cpuSeconds) * time.Second
 	}
@@ -108,10 +108,10 @@ func (s *Scraper) FetchGoroutines(ctx context.Context, name string, debug int) (
 	switch debug {
 	case 1:
 		endpoint, want, l = pathGoroutine, "goroutine profile:", laneRuntime
-		b = bounds{timeout: s.timeout, maxBytes: s.maxBytes, setting: "the maximum response size"}
+		b = bounds{timeout: s.timeout, maxBytes: s.maxBytes, hint: hintResponseSize}
 	case 2:
 		endpoint, want, l = pathGoroutineDump, "goroutine ", laneExpensive
-		b = bounds{timeout: s.timeout, maxBytes: MaxGoroutineDumpBytes, setting: "nothing: the runtime never writes more"}
+		b = bounds{timeout: s.timeout, maxBytes: MaxGoroutineDumpBytes, hint: hintDumpSize}
 	default:
 		return nil, fmt.Errorf("target %q: goroutine debug level %d is not 1 or 2", name, debug)
 	}
