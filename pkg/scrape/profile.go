@@ -19,7 +19,7 @@ var ErrNotServed = errors.New("not served by the target")
 
 // MaxGoroutineDumpBytes caps a goroutine?debug=2 body. The runtime stops growing its buffer
 // at 64 MiB and silently truncates the dump there, so no real dump is larger; the extra MiB
-// leaves room for the header lines around it.
+// is headroom, so that a dump at the runtime's limit is never refused.
 const MaxGoroutineDumpBytes = 64<<20 + 1<<20
 
 // pathGoroutineDump is the full goroutine dump; pathGoroutine (debug=1) is in fetch.go.

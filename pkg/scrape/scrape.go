@@ -1,5 +1,6 @@
-// Package scrape fetches runtime data from a target's pprof and expvar endpoints over HTTP,
-// with bounded reads, per-target request serialisation and errors phrased for users.
+// Package scrape fetches runtime data, profiles and goroutine dumps from a target's pprof and
+// expvar endpoints over HTTP, with bounded reads, per-target request serialisation and errors
+// phrased for users.
 package scrape
 
 import (
