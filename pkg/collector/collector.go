@@ -43,7 +43,6 @@ type Collector struct {
 	profileIntervals map[models.ProfileType]time.Duration
 	dumpInterval     time.Duration
 	dumpCeiling      int
-	dumpTimeout      time.Duration
 
 	mu       sync.Mutex
 	status   map[string]Status
@@ -61,8 +60,7 @@ type Collector struct {
 type Config struct {
 	Targets  []string
 	Interval time.Duration
-	// Timeout bounds one scrape (all its requests), at most the interval; uncapped, it also
-	// bounds one goroutine dump. 0 means the interval (and models.DefaultTimeout for dumps).
+	// Timeout bounds one scrape (all its requests).
 	Timeout time.Duration
 	// Seed spreads the start offsets of different data sources scraping the same targets.
 	Seed   string
@@ -96,12 +94,6 @@ func New(sc scrape.RuntimeScraper, st store.Store, cfg Config) *Collector {
 	if cfg.Logger == nil {
 		cfg.Logger = log.DefaultLogger
 	}
-	// A goroutine dump is bounded by the request timeout as configured, not capped at the
-	// runtime interval (see collectDump).
-	dumpTimeout := cfg.Timeout
-	if dumpTimeout <= 0 {
-		dumpTimeout = models.DefaultTimeout
-	}
 	if cfg.Timeout <= 0 || cfg.Timeout > cfg.Interval {
 		// A scrape must not outlive its interval, or a hung target would pile up scrapes.
 		cfg.Timeout = cfg.Interval
@@ -112,7 +104,6 @@ func New(sc scrape.RuntimeScraper, st store.Store, cfg Config) *Collector {
 		status: make(map[string]Status), procs: make(map[string]*process),
 		profiles: make(map[profileKey]FetchStatus), groups: make(map[string]FetchStatus),
 		dumps: make(map[string]DumpStatus), counts: make(map[string]goroutineCount),
-		dumpTimeout: dumpTimeout,
 	}
 	c.configureProfiles(sc, cfg)
 	return c

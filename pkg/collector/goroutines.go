@@ -50,9 +50,9 @@ func (c *Collector) collectGroups(ctx context.Context, target string, tick time.
 
 // dumpLoop takes a target's goroutine?debug=2 dumps on the dump schedule. Being one loop per
 // target that waits for each dump, it never has two dumps of its target in flight; the
-// scraper's expensive-request slot extends that to every collector of the process. A dump
-// that timed out is followed by the same back-off as a 404: the target is struggling, and
-// it is probably still writing the abandoned dump.
+// scraper's expensive-request slot extends that to every collector of the process, and to
+// dumps their callers gave up on. A dump that timed out is followed by the same back-off as
+// a 404: the target is struggling, and it is probably still writing the abandoned dump.
 func (c *Collector) dumpLoop(ctx context.Context, target string) {
 	var b backoff
 	every(ctx, c.dumpInterval, c.offsetFor(target+"\x00goroutine?debug=2", c.dumpInterval), func(tick time.Time) {
@@ -95,11 +95,10 @@ func (c *Collector) collectDump(ctx context.Context, target string, tick time.Ti
 	c.dumps[target] = st
 	c.mu.Unlock()
 
-	// Unlike a profile, a dump is not abandoned when its next tick comes due: the target
-	// writes it under stop-the-world whether or not anyone still reads it, so giving up early
-	// saves the target nothing and lets the next tick's dump overlap it there. The request
-	// timeout bounds it instead; ticks missed meanwhile are skipped.
-	fctx, cancel := context.WithTimeout(ctx, c.dumpTimeout)
+	// A dump given up at the interval still holds the target's expensive-request slot until
+	// the target has finished writing it (see scrape.Scraper.FetchGoroutines), so the next
+	// tick's dump cannot pile onto it.
+	fctx, cancel := context.WithTimeout(ctx, c.dumpInterval)
 	body, err := c.fetcher.FetchGoroutines(fctx, target, 2)
 	cancel()
 	sinkFailed := false

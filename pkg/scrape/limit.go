@@ -22,9 +22,11 @@ var inflight = struct {
 // profiles, CPU profiles and goroutine?debug=2 dumps. They are separate so that a 10 s CPU
 // profile or a slow dump never delays the 15 s runtime scrape into a gap in the series, and
 // so that at most one expensive request (so at most one debug=2 dump or CPU profile) is in
-// flight per target. A runtime request may therefore run next to an expensive one: at most
-// two requests per target, and a runtime request that arrives during a dump's
-// stop-the-world simply waits for it on the target's side.
+// flight per target; an expensive request keeps its slot until the target has answered even
+// when its caller gave up, since the target does the work anyway. A runtime request may
+// therefore run next to an expensive one: at most two requests per target, and a runtime
+// request that arrives during a dump's stop-the-world simply waits for it on the target's
+// side.
 type lane string
 
 const (

@@ -69,7 +69,8 @@ func ProfileEndpoint(pt models.ProfileType, cpuSeconds int) (string, error) {
 // error wrapping ErrNotServed. The request waits for the target's expensive-request slot, so
 // it never overlaps another profile, CPU profile or debug=2 dump of the same target, but it
 // does not hold up the runtime scrape. A CPU profile's request may take the configured
-// timeout plus the profile's length.
+// timeout plus the profile's length. When ctx ends first, FetchProfile returns at once but
+// the request finishes in the background, holding the slot (see getDetached).
 func (s *Scraper) FetchProfile(ctx context.Context, name string, pt models.ProfileType) ([]byte, error) {
 	endpoint, err := ProfileEndpoint(pt, s.cpuSeconds)
 	if err != nil {
@@ -98,7 +99,8 @@ func (s *Scraper) FetchProfile(ctx context.Context, name string, pt models.Profi
 // stacks) and goes through the runtime slot like the runtime scrape, bounded by the maximum
 // response size. debug=2 stops the target's world for the whole dump and retries as its
 // buffer doubles, so it goes through the expensive slot (never two dumps of one target at
-// once) and is bounded by MaxGoroutineDumpBytes.
+// once, even when a caller gives up on one: see getDetached) and is bounded by
+// MaxGoroutineDumpBytes.
 func (s *Scraper) FetchGoroutines(ctx context.Context, name string, debug int) ([]byte, error) {
 	var (
 		endpoint, want string
@@ -136,8 +138,16 @@ func (s *Scraper) fetch(ctx context.Context, name, endpoint string, l lane, b bo
 	if err != nil {
 		return nil, err
 	}
-	defer release()
-	body, te := s.getBounded(ctx, t, endpoint, b)
+	var (
+		body []byte
+		te   *TargetError
+	)
+	if l == laneExpensive {
+		body, te = s.getDetached(ctx, t, endpoint, b, release)
+	} else {
+		defer release()
+		body, te = s.getBounded(ctx, t, endpoint, b)
+	}
 	if te != nil {
 		if te.Kind == KindNotFound {
 			te.Err = because(errors.Join(ErrNotServed, te.Err), "%s (%s)", ErrNotServed, te.Err)
@@ -145,4 +155,34 @@ func (s *Scraper) fetch(ctx context.Context, name, endpoint string, l lane, b bo
 		return nil, te
 	}
 	return body, nil
+}
+
+// getDetached sends an expensive request that outlives its caller: when ctx ends first, the
+// caller gets a timeout or cancellation at once, while the request runs on in the background
+// until the target answers or its own timeout passes, and only then calls release. A
+// target writes a dump (or a heap profile) whole whether or not anyone still reads it, and
+// keeps a CPU profile running for its seconds, so giving up the target's slot early would
+// only let the next expensive request (another collector's, or the next instance's after a
+// settings change) pile onto the work still under way there.
+func (s *Scraper) getDetached(ctx context.Context, t target, endpoint string, b bounds, release func()) ([]byte, *TargetError) {
+	type result struct {
+		body []byte
+		te   *TargetError
+	}
+	limit := effectiveTimeout(ctx, b.timeout)
+	done := make(chan result, 1)
+	go func() {
+		defer release()
+		body, te := s.getBounded(context.WithoutCancel(ctx), t, endpoint, b)
+		done <- result{body, te}
+	}()
+	select {
+	case r := <-done:
+		return r.body, r.te
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, &TargetError{Target: t.name, Endpoint: endpoint, Kind: KindTimeout, Err: because(ctx.Err(), "timed out after %s", limit)}
+		}
+		return nil, &TargetError{Target: t.name, Endpoint: endpoint, Kind: KindCanceled, Err: because(ctx.Err(), "canceled")}
+	}
 }

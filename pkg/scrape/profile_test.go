@@ -294,3 +294,41 @@ func TestExpensiveLane(t *testing.T) {
 	wg.Wait()
 	assert.EqualValues(t, 1, peak.Load(), "expensive requests to one target overlapped")
 }
+
+// TestAbandonedDumpKeepsTheSlot gives up on a slow dump, which the target keeps writing, and
+// checks that the next expensive request waits for the target to finish it.
+func TestAbandonedDumpKeepsTheSlot(t *testing.T) {
+	const slow = 300 * time.Millisecond
+	var inFlight, peak atomic.Int32
+	mux := profileMux()
+	srv, _ := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		if r.URL.Query().Get("debug") == "2" {
+			time.Sleep(slow) // runtime.Stack under stop-the-world does not notice the client leave
+		}
+		mux.ServeHTTP(w, r)
+	}))
+	s := profileScraper(srv.URL, nil)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := s.FetchGoroutines(ctx, "api", 2)
+	assert.Less(t, time.Since(start), slow, "the caller is not kept waiting")
+	assert.Equal(t, KindTimeout, KindOf(err))
+	assert.EqualError(t, err, `target "api": GET /debug/pprof/goroutine?debug=2: timed out after 50ms`)
+
+	_, err = s.FetchProfile(context.Background(), "api", models.ProfileHeap)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), slow, "the next expensive request waited for the abandoned dump")
+	assert.EqualValues(t, 1, peak.Load(), "the abandoned dump and the next request overlapped on the target")
+
+	canceled, cancelNow := context.WithCancel(context.Background())
+	cancelNow()
+	_, err = s.FetchGoroutines(canceled, "api", 2)
+	assert.Equal(t, KindCanceled, KindOf(err))
+	assert.False(t, IsDownstream(err))
+}
