@@ -1,5 +1,7 @@
 // Package collector scrapes every configured target on its interval and appends the samples
-// to the store. Queries never wait on it: they read what it has stored.
+// to the store, and, when given sinks, fetches each target's profiles and goroutine dumps on
+// their own schedules and hands them over. Queries never wait on it: they read what it has
+// stored.
 package collector
 
 import (

@@ -15,6 +15,9 @@ import (
 // have grown far past the ceiling since.
 const countStaleAfter = 3
 
+// reasonNoCount is why a dump is skipped before the target's first goroutine count.
+const reasonNoCount = "no goroutine count known yet: a dump is taken only once the count is at or below the ceiling"
+
 // goroutineCount is the latest goroutine count of a target and when it was read.
 type goroutineCount struct {
 	n  int
@@ -79,8 +82,9 @@ func (c *Collector) collectDump(ctx context.Context, target string, tick time.Ti
 	st.Ceiling = c.dumpCeiling
 	st.Count, st.CountTime, st.HasCount = cnt.n, cnt.at, known
 	reason := c.skipReason(cnt, known, now)
+	// Waiting for the first count is routine right after a start and not worth a log line.
 	if reason != "" {
-		if !st.Skipping {
+		if reason != reasonNoCount && (!st.Skipping || st.SkipReason == reasonNoCount) {
 			c.logger.Info("goroutine dump skipped", "target", target, "reason", reason)
 		}
 		st.Skipping, st.LastSkip, st.SkipReason = true, now, reason
@@ -88,7 +92,7 @@ func (c *Collector) collectDump(ctx context.Context, target string, tick time.Ti
 		c.mu.Unlock()
 		return nil
 	}
-	if st.Skipping {
+	if st.Skipping && st.SkipReason != reasonNoCount {
 		c.logger.Info("goroutine dumps resumed", "target", target, "goroutines", cnt.n)
 	}
 	st.Skipping = false
@@ -123,7 +127,7 @@ func (c *Collector) collectDump(ctx context.Context, target string, tick time.Ti
 func (c *Collector) skipReason(cnt goroutineCount, known bool, now time.Time) string {
 	switch {
 	case !known:
-		return "no goroutine count known yet: a dump is taken only once the count is at or below the ceiling"
+		return reasonNoCount
 	case now.Sub(cnt.at) > countStaleAfter*c.interval:
 		age := now.Sub(cnt.at)
 		if age >= time.Second {

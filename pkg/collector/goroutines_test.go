@@ -148,8 +148,9 @@ func TestGoroutineSinkErrorsLandInTheStatus(t *testing.T) {
 func TestDumpNeedsAFreshCount(t *testing.T) {
 	tgt := newTarget(t, nil)
 	s := &sink{}
+	logs := &logRecorder{}
 	c := New(scraperFor(tgt, nil), store.NewMemory(time.Hour), Config{
-		Targets: []string{"api"}, Interval: time.Second, GoroutineSink: s, GoroutineDumpInterval: time.Minute,
+		Targets: []string{"api"}, Interval: time.Second, Logger: logs, GoroutineSink: s, GoroutineDumpInterval: time.Minute,
 	})
 	ctx := context.Background()
 	now := time.Now()
@@ -160,12 +161,14 @@ func TestDumpNeedsAFreshCount(t *testing.T) {
 	assert.False(t, st.HasCount)
 	assert.Equal(t, models.DefaultGoroutineDumpCeiling, st.Ceiling)
 	assert.Equal(t, "no goroutine count known yet: a dump is taken only once the count is at or below the ceiling", st.SkipReason)
+	assert.Zero(t, logs.count("goroutine dump"), "waiting for the first count is routine")
 
 	c.counts["api"] = goroutineCount{n: 5, at: now.Add(-10 * time.Second)}
 	require.NoError(t, c.collectDump(ctx, "api", now))
 	st, _ = c.DumpStatus("api")
 	assert.True(t, st.Skipping)
 	assert.Equal(t, "the latest goroutine count (5) is 10s old: the runtime scrapes are failing", st.SkipReason)
+	assert.Equal(t, 1, logs.count("info", "goroutine dump skipped", "10s old"))
 	assert.Zero(t, tgt.count(debug2URI))
 
 	c.counts["api"] = goroutineCount{n: 5, at: time.Now()}
