@@ -156,8 +156,8 @@ func (c *Collector) loop(ctx context.Context, target string) {
 	every(ctx, c.interval, c.offset(target), func(tick time.Time) {
 		// After a failed scrape the target is down or hung: asking it for the groups
 		// too would only double the time the tick takes.
-		if c.ScrapeOnce(ctx, target, tick) && c.goroutineSink != nil && groups.due() {
-			groups.after(c.collectGroups(ctx, target, tick))
+		if snap := c.ScrapeOnce(ctx, target, tick); snap != nil && c.goroutineSink != nil && groups.due() {
+			groups.after(c.collectGroups(ctx, target, tick, snap.GoroutineDebug1))
 		}
 	})
 }
@@ -169,8 +169,8 @@ func (c *Collector) offset(target string) time.Duration {
 
 // ScrapeOnce scrapes one target for the tick at time tick and stores the result. Samples are
 // stamped with the tick, not the arrival time: a regular grid compresses far better and
-// lines up the series of all targets. It reports whether the scrape succeeded.
-func (c *Collector) ScrapeOnce(ctx context.Context, target string, tick time.Time) bool {
+// lines up the series of all targets. It returns the snapshot, or nil when the scrape failed.
+func (c *Collector) ScrapeOnce(ctx context.Context, target string, tick time.Time) *scrape.Snapshot {
 	sctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	st := c.processState(ctx, target)
@@ -180,7 +180,7 @@ func (c *Collector) ScrapeOnce(ctx context.Context, target string, tick time.Tim
 	var samples []store.Sample
 	if err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
-			return false // shutting down: not the target's fault
+			return nil // shutting down: not the target's fault
 		}
 		samples = []store.Sample{{Target: target, Series: metrics.RawUp, T: tickMs, V: 0}}
 	} else {
@@ -208,7 +208,7 @@ func (c *Collector) ScrapeOnce(ctx context.Context, target string, tick time.Tim
 	}
 	c.status[target] = s
 	c.mu.Unlock()
-	return err == nil
+	return snap
 }
 
 // processState returns the remembered process of a target, on first use restoring it from the

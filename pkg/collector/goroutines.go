@@ -24,12 +24,16 @@ type goroutineCount struct {
 	at time.Time
 }
 
-// collectGroups fetches goroutine?debug=1 for the runtime tick and hands it to the sink; its
+// collectGroups fetches goroutine?debug=1 for the runtime tick, unless the runtime scrape
+// already read it for the count (scraped is then that body), and hands it to the sink; its
 // total also becomes the target's latest goroutine count. It returns the attempt's error.
-func (c *Collector) collectGroups(ctx context.Context, target string, tick time.Time) error {
-	fctx, cancel := context.WithTimeout(ctx, c.timeout)
-	body, err := c.fetcher.FetchGoroutines(fctx, target, 1)
-	cancel()
+func (c *Collector) collectGroups(ctx context.Context, target string, tick time.Time, scraped []byte) error {
+	body, err := scraped, error(nil)
+	if body == nil {
+		fctx, cancel := context.WithTimeout(ctx, c.timeout)
+		body, err = c.fetcher.FetchGoroutines(fctx, target, 1)
+		cancel()
+	}
 	sinkFailed := false
 	if err == nil {
 		if n, perr := memstats.ParseGoroutineDebug1Total(body); perr == nil {

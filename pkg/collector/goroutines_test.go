@@ -223,3 +223,32 @@ func TestTimedOutDumpBacksOff(t *testing.T) {
 	assert.LessOrEqual(t, n, 6, "a timed-out dump is followed by %d quiet intervals", NotServedReprobe-1)
 	assert.Equal(t, 1, tgt.peakOf(debug2URI))
 }
+
+func TestGroupsReuseTheScrapesDebug1Body(t *testing.T) {
+	// A service whose /debug/pprof/ is its own page: the runtime scrape reads the count
+	// from goroutine?debug=1, and that one body also feeds the sink.
+	tgt := newTarget(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == "/debug/pprof/" {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write([]byte("<html>Welcome</html>"))
+			return true
+		}
+		return false
+	})
+	s := &sink{}
+	c := run(t, scraperFor(tgt, nil), Config{Interval: 50 * time.Millisecond, GoroutineSink: s}, 500*time.Millisecond)
+	st, ok := c.Status("api")
+	require.True(t, ok)
+	require.False(t, st.LastSuccess.IsZero())
+	groups := s.goroutines(1)
+	require.NotEmpty(t, groups)
+	// Stop may cancel a scrape between its two requests.
+	scrapes := tgt.count("/debug/vars")
+	assert.LessOrEqual(t, tgt.count(debug1URI), scrapes, "one debug=1 request per runtime scrape, not two")
+	assert.GreaterOrEqual(t, tgt.count(debug1URI), scrapes-1)
+	assert.GreaterOrEqual(t, tgt.count(debug1URI), len(groups))
+	gs, ok := c.GoroutineGroupsStatus("api")
+	require.True(t, ok)
+	assert.NoError(t, gs.LastError)
+	assert.Positive(t, gs.LastBytes)
+}

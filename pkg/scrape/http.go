@@ -113,10 +113,10 @@ func (s *Scraper) ScrapeRuntime(ctx context.Context, name string) (*Snapshot, er
 		return nil, err
 	}
 	snap := &Snapshot{Time: time.Now(), MemStats: ms, Source: src}
-	if n, err := s.readGoroutines(ctx, t); err != nil {
+	if n, debug1, err := s.readGoroutines(ctx, t); err != nil {
 		snap.GoroutineErr = err
 	} else {
-		snap.Goroutines, snap.HasGoroutines = n, true
+		snap.Goroutines, snap.HasGoroutines, snap.GoroutineDebug1 = n, true, debug1
 	}
 	return snap, nil
 }

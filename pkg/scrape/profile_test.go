@@ -3,6 +3,7 @@ package scrape
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/pprof"
 	rpprof "runtime/pprof"
@@ -331,4 +332,24 @@ func TestAbandonedDumpKeepsTheSlot(t *testing.T) {
 	_, err = s.FetchGoroutines(canceled, "api", 2)
 	assert.Equal(t, KindCanceled, KindOf(err))
 	assert.False(t, IsDownstream(err))
+}
+
+func TestScrapeRuntimeKeepsTheDebug1Body(t *testing.T) {
+	full := pprofMux()
+	srv, _ := newServer(t, full)
+	snap, err := newScraper(srv.URL, 5*time.Second, maxBytes).ScrapeRuntime(context.Background(), "api")
+	require.NoError(t, err)
+	assert.Nil(t, snap.GoroutineDebug1, "the count came from the index")
+
+	htmlIndex, _ := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/debug/pprof/" {
+			text("text/html", "<html>Welcome</html>")(w, r)
+			return
+		}
+		full.ServeHTTP(w, r)
+	}))
+	snap, err = newScraper(htmlIndex.URL, 5*time.Second, maxBytes).ScrapeRuntime(context.Background(), "api")
+	require.NoError(t, err)
+	require.True(t, snap.HasGoroutines)
+	assert.True(t, strings.HasPrefix(string(snap.GoroutineDebug1), fmt.Sprintf("goroutine profile: total %d\n", snap.Goroutines)))
 }
