@@ -236,15 +236,17 @@ func TestGroupsReuseTheScrapesDebug1Body(t *testing.T) {
 		return false
 	})
 	s := &sink{}
-	c := run(t, scraperFor(tgt, nil), Config{Interval: 50 * time.Millisecond, GoroutineSink: s}, 500*time.Millisecond)
+	c := run(t, scraperFor(tgt, nil), Config{Interval: 100 * time.Millisecond, GoroutineSink: s}, 700*time.Millisecond)
 	st, ok := c.Status("api")
 	require.True(t, ok)
 	require.False(t, st.LastSuccess.IsZero())
 	groups := s.goroutines(1)
 	require.NotEmpty(t, groups)
-	// Stop may cancel a scrape between its two requests.
+	// Stop may cancel a scrape between its two requests, and a scrape whose own debug=1
+	// request failed makes the groups ask again: allow one of either.
 	scrapes := tgt.count("/debug/vars")
-	assert.LessOrEqual(t, tgt.count(debug1URI), scrapes, "one debug=1 request per runtime scrape, not two")
+	require.GreaterOrEqual(t, scrapes, 3)
+	assert.LessOrEqual(t, tgt.count(debug1URI), scrapes+1, "one debug=1 request per runtime scrape, not two")
 	assert.GreaterOrEqual(t, tgt.count(debug1URI), scrapes-1)
 	assert.GreaterOrEqual(t, tgt.count(debug1URI), len(groups))
 	gs, ok := c.GoroutineGroupsStatus("api")
