@@ -1,17 +1,19 @@
 // Package collector scrapes every configured target on its interval and appends the samples
-// to the store. Queries never wait on it: they read what it has stored.
+// to the store, and, when given sinks, fetches each target's profiles and goroutine dumps on
+// their own schedules and hands them over. Queries never wait on it: they read what it has
+// stored.
 package collector
 
 import (
 	"context"
 	"errors"
-	"hash/fnv"
 	"sync"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
 	"github.com/leakwatch/pprof-datasource/pkg/metrics"
+	"github.com/leakwatch/pprof-datasource/pkg/models"
 	"github.com/leakwatch/pprof-datasource/pkg/scrape"
 	"github.com/leakwatch/pprof-datasource/pkg/store"
 )
@@ -35,9 +37,22 @@ type Collector struct {
 	seed     string
 	logger   log.Logger
 
-	mu     sync.Mutex
-	status map[string]Status
-	procs  map[string]*process
+	// Profile and goroutine collection; see profiles.go and goroutines.go. The sinks are
+	// nil when it is off.
+	fetcher          scrape.ProfileFetcher
+	profileSink      ProfileSink
+	goroutineSink    GoroutineSink
+	profileIntervals map[models.ProfileType]time.Duration
+	dumpInterval     time.Duration
+	dumpCeiling      int
+
+	mu       sync.Mutex
+	status   map[string]Status
+	procs    map[string]*process
+	profiles map[profileKey]FetchStatus
+	groups   map[string]FetchStatus
+	dumps    map[string]DumpStatus
+	counts   map[string]goroutineCount
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -52,6 +67,28 @@ type Config struct {
 	// Seed spreads the start offsets of different data sources scraping the same targets.
 	Seed   string
 	Logger log.Logger
+
+	// Fetcher fetches profiles and goroutine dumps; when nil, the scraper passed to New is
+	// used if it is a scrape.ProfileFetcher (as *scrape.Scraper is).
+	Fetcher scrape.ProfileFetcher
+	// ProfileSink receives every fetched debug=0 and CPU profile; nil switches profile
+	// collection off.
+	ProfileSink ProfileSink
+	// ProfileIntervals is the schedule of each profile type to collect (see
+	// models.PluginSettings.ProfileIntervals); types not fetched from targets (allocs) are
+	// ignored, and CPU runs only when present.
+	ProfileIntervals map[models.ProfileType]time.Duration
+	// CPUProfileSeconds is the length of a CPU profile; a CPU interval not longer than it is
+	// refused, because the profiles would overlap.
+	CPUProfileSeconds int
+	// GoroutineSink receives goroutine?debug=1 bodies (on every runtime tick) and
+	// goroutine?debug=2 dumps; nil switches both off.
+	GoroutineSink GoroutineSink
+	// GoroutineDumpInterval spaces the debug=2 dumps; 0 switches them off.
+	GoroutineDumpInterval time.Duration
+	// GoroutineDumpCeiling is the largest goroutine count at which a dump is still taken;
+	// 0 means models.DefaultGoroutineDumpCeiling.
+	GoroutineDumpCeiling int
 }
 
 // New creates a collector; Start begins scraping.
@@ -63,15 +100,20 @@ func New(sc scrape.RuntimeScraper, st store.Store, cfg Config) *Collector {
 		// A scrape must not outlive its interval, or a hung target would pile up scrapes.
 		cfg.Timeout = cfg.Interval
 	}
-	return &Collector{
+	c := &Collector{
 		scraper: sc, store: st, targets: cfg.Targets, interval: cfg.Interval, timeout: cfg.Timeout,
 		seed: cfg.Seed, logger: cfg.Logger,
 		status: make(map[string]Status), procs: make(map[string]*process),
+		profiles: make(map[profileKey]FetchStatus), groups: make(map[string]FetchStatus),
+		dumps: make(map[string]DumpStatus), counts: make(map[string]goroutineCount),
 	}
+	c.configureProfiles(sc, cfg)
+	return c
 }
 
-// Start launches one loop per target, each first firing at its own offset within the
-// interval so that targets (and data sources) are not scraped in bursts.
+// Start launches one runtime loop per target, and with sinks configured one loop per target
+// and profile type and one goroutine-dump loop per target. Each loop first fires at its own
+// offset within its interval so that targets (and data sources) are not scraped in bursts.
 func (c *Collector) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
@@ -81,10 +123,12 @@ func (c *Collector) Start() {
 			defer c.wg.Done()
 			c.loop(ctx, target)
 		}(t)
+		c.startProfileLoops(ctx, t)
 	}
 }
 
-// Stop ends every loop and waits for in-flight scrapes to finish or time out.
+// Stop ends every loop and waits for in-flight scrapes, fetches and sink calls to finish or
+// time out.
 func (c *Collector) Stop() {
 	if c.cancel != nil {
 		c.cancel()
@@ -103,39 +147,30 @@ func (c *Collector) Status(target string) (Status, bool) {
 // Interval is the scrape interval.
 func (c *Collector) Interval() time.Duration { return c.interval }
 
+// loop is a target's runtime loop. goroutine?debug=1 rides on its tick rather than on a
+// loop of its own: the two short stop-the-world requests of a tick then run back to back,
+// the groups share the samples' timestamps, and the count they give is at most one
+// interval old when a debug=2 dump is decided.
 func (c *Collector) loop(ctx context.Context, target string) {
-	offset := c.offset(target)
-	next := time.Now().Truncate(c.interval).Add(offset)
-	if !next.After(time.Now()) {
-		next = next.Add(c.interval)
-	}
-	timer := time.NewTimer(time.Until(next))
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
+	var groups backoff
+	every(ctx, c.interval, c.offset(target), func(tick time.Time) {
+		// After a failed scrape the target is down or hung: asking it for the groups
+		// too would only double the time the tick takes.
+		if snap := c.ScrapeOnce(ctx, target, tick); snap != nil && c.goroutineSink != nil && groups.due() {
+			groups.after(c.collectGroups(ctx, target, tick, snap.GoroutineDebug1))
 		}
-		c.ScrapeOnce(ctx, target, next)
-		// Skip ticks missed by a slow scrape rather than firing them back to back.
-		for next = next.Add(c.interval); !next.After(time.Now()); next = next.Add(c.interval) {
-		}
-		timer.Reset(time.Until(next))
-	}
+	})
 }
 
 // offset is a stable per-target jitter in [0, interval).
 func (c *Collector) offset(target string) time.Duration {
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(c.seed + "\x00" + target))
-	return time.Duration(h.Sum64() % uint64(c.interval))
+	return c.offsetFor(target, c.interval)
 }
 
 // ScrapeOnce scrapes one target for the tick at time tick and stores the result. Samples are
 // stamped with the tick, not the arrival time: a regular grid compresses far better and
-// lines up the series of all targets.
-func (c *Collector) ScrapeOnce(ctx context.Context, target string, tick time.Time) {
+// lines up the series of all targets. It returns the snapshot, or nil when the scrape failed.
+func (c *Collector) ScrapeOnce(ctx context.Context, target string, tick time.Time) *scrape.Snapshot {
 	sctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	st := c.processState(ctx, target)
@@ -145,7 +180,7 @@ func (c *Collector) ScrapeOnce(ctx context.Context, target string, tick time.Tim
 	var samples []store.Sample
 	if err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
-			return // shutting down: not the target's fault
+			return nil // shutting down: not the target's fault
 		}
 		samples = []store.Sample{{Target: target, Series: metrics.RawUp, T: tickMs, V: 0}}
 	} else {
@@ -167,9 +202,13 @@ func (c *Collector) ScrapeOnce(ctx context.Context, target string, tick time.Tim
 	if err == nil {
 		s.LastSuccess = now
 		s.Source = snap.Source
+		if snap.HasGoroutines {
+			c.counts[target] = goroutineCount{n: snap.Goroutines, at: now}
+		}
 	}
 	c.status[target] = s
 	c.mu.Unlock()
+	return snap
 }
 
 // processState returns the remembered process of a target, on first use restoring it from the

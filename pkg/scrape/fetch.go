@@ -22,13 +22,34 @@ const (
 // error bodies are dropped with their connection.
 const drainBytes = 4 << 10
 
+// bounds limits one request: how long it may take and how many body bytes are read.
+type bounds struct {
+	timeout  time.Duration
+	maxBytes int64
+	// hint tells the user what to do about a body that is too large.
+	hint string
+}
+
+// The hints of a too-large body.
+const (
+	hintResponseSize = "raise the maximum response size"
+	hintProfileSize  = "raise the maximum profile size"
+	hintDumpSize     = "more than a Go runtime ever writes"
+)
+
 // get sends one GET for endpoint to t and returns the body, never reading more than the
 // configured maximum.
 func (s *Scraper) get(ctx context.Context, t target, endpoint string) ([]byte, *TargetError) {
-	limit := effectiveTimeout(ctx, s.timeout)
+	return s.getBounded(ctx, t, endpoint, bounds{timeout: s.timeout, maxBytes: s.maxBytes, hint: hintResponseSize})
+}
+
+// getBounded is get with explicit bounds, for the profiles and dumps that are larger or
+// slower than the runtime endpoints.
+func (s *Scraper) getBounded(ctx context.Context, t target, endpoint string, b bounds) ([]byte, *TargetError) {
+	limit := effectiveTimeout(ctx, b.timeout)
 	// The context timeout bounds the request even with a client that has no Timeout of its
 	// own, and it also covers reading the body.
-	rctx, cancel := context.WithTimeout(ctx, s.timeout)
+	rctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
 
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, endpointURL(t.base, endpoint), nil)
@@ -50,14 +71,14 @@ func (s *Scraper) get(ctx context.Context, t target, endpoint string) ([]byte, *
 
 	// Reading one byte past the maximum tells "exactly at the limit" from "over it" without
 	// ever buffering an unbounded body.
-	body, err := io.ReadAll(io.LimitReader(res.Body, s.maxBytes+1))
+	body, err := io.ReadAll(io.LimitReader(res.Body, b.maxBytes+1))
 	if err != nil {
 		kind, why := classifyRead(ctx, err, limit, len(body))
 		return nil, &TargetError{Target: t.name, Endpoint: endpoint, Kind: kind, Err: why}
 	}
-	if int64(len(body)) > s.maxBytes {
+	if int64(len(body)) > b.maxBytes {
 		return nil, &TargetError{Target: t.name, Endpoint: endpoint, Kind: KindTooLarge,
-			Err: because(nil, "body too large: more than %d bytes (raise the maximum response size)", s.maxBytes)}
+			Err: because(nil, "body too large: more than %d bytes (%s)", b.maxBytes, b.hint)}
 	}
 	return body, nil
 }

@@ -21,6 +21,10 @@ type Scraper struct {
 	timeout  time.Duration
 	maxBytes int64
 	targets  map[string]target
+	// maxProfileBytes caps a debug=0 profile's compressed body; cpuSeconds is the length of
+	// a CPU profile.
+	maxProfileBytes int64
+	cpuSeconds      int
 
 	// The sources that answered last, per target name, so a steady-state scrape sends one
 	// request per datum instead of probing every endpoint each time.
@@ -38,8 +42,9 @@ type target struct {
 }
 
 // New returns a Scraper for the targets in ps, sending requests with client (normally built
-// by NewHTTPClient). Every request is bounded by ps.Timeout and ps.MaxResponseBytes; zero
-// values fall back to the models defaults.
+// by NewHTTPClient). Every request is bounded by ps.Timeout and ps.MaxResponseBytes (debug=0
+// profiles by ps.MaxProfileBytes, CPU profiles by ps.Timeout plus ps.CPUProfileSeconds);
+// zero values fall back to the models defaults.
 func New(client *http.Client, ps *models.PluginSettings) *Scraper {
 	if client == nil {
 		client = &http.Client{CheckRedirect: sameHostRedirects}
@@ -55,6 +60,14 @@ func New(client *http.Client, ps *models.PluginSettings) *Scraper {
 	}
 	if s.maxBytes <= 0 {
 		s.maxBytes = models.DefaultMaxResponseBytes
+	}
+	s.maxProfileBytes = ps.MaxProfileBytes
+	if s.maxProfileBytes <= 0 {
+		s.maxProfileBytes = models.DefaultMaxProfileBytes
+	}
+	s.cpuSeconds = min(ps.CPUProfileSeconds, models.MaxCPUProfileSeconds)
+	if s.cpuSeconds <= 0 {
+		s.cpuSeconds = models.DefaultCPUProfileSeconds
 	}
 	for _, t := range ps.Targets {
 		s.targets[t.Name] = parseTarget(t)
@@ -89,7 +102,7 @@ func (s *Scraper) ScrapeRuntime(ctx context.Context, name string) (*Snapshot, er
 	if err != nil {
 		return nil, err
 	}
-	release, err := s.acquire(ctx, t)
+	release, err := s.acquire(ctx, t, laneRuntime)
 	if err != nil {
 		return nil, err
 	}
@@ -100,10 +113,10 @@ func (s *Scraper) ScrapeRuntime(ctx context.Context, name string) (*Snapshot, er
 		return nil, err
 	}
 	snap := &Snapshot{Time: time.Now(), MemStats: ms, Source: src}
-	if n, err := s.readGoroutines(ctx, t); err != nil {
+	if n, debug1, err := s.readGoroutines(ctx, t); err != nil {
 		snap.GoroutineErr = err
 	} else {
-		snap.Goroutines, snap.HasGoroutines = n, true
+		snap.Goroutines, snap.HasGoroutines, snap.GoroutineDebug1 = n, true, debug1
 	}
 	return snap, nil
 }
@@ -116,10 +129,10 @@ func (s *Scraper) lookup(name string) (target, error) {
 	return t, t.err
 }
 
-// acquire takes the target's in-flight slot for the whole scrape, so the requests of one
-// scrape run back to back and never overlap with another scrape of the same process.
-func (s *Scraper) acquire(ctx context.Context, t target) (func(), error) {
-	release, err := acquire(ctx, t.key)
+// acquire takes the target's in-flight slot of lane l for the whole scrape, so the requests
+// of one scrape run back to back and never overlap with another scrape of the same process.
+func (s *Scraper) acquire(ctx context.Context, t target, l lane) (func(), error) {
+	release, err := acquire(ctx, t.key, l)
 	if err == nil {
 		return release, nil
 	}

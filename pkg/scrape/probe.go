@@ -49,7 +49,7 @@ func (s *Scraper) Probe(ctx context.Context, name string) ProbeReport {
 		r.Err = err
 		return r
 	}
-	release, err := s.acquire(ctx, t)
+	release, err := s.acquire(ctx, t, laneRuntime)
 	if err != nil {
 		r.Err = err
 		return r

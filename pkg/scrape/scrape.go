@@ -1,5 +1,6 @@
-// Package scrape fetches runtime data from a target's pprof and expvar endpoints over HTTP,
-// with bounded reads, per-target request serialisation and errors phrased for users.
+// Package scrape fetches runtime data, profiles and goroutine dumps from a target's pprof and
+// expvar endpoints over HTTP, with bounded reads, per-target request serialisation and errors
+// phrased for users.
 package scrape
 
 import (
@@ -34,6 +35,10 @@ type Snapshot struct {
 	// GoroutineErr explains a failed goroutine count while MemStats succeeded; it is a
 	// *TargetError or a *FallbackError.
 	GoroutineErr error
+	// GoroutineDebug1 is the goroutine?debug=1 body when the count was read from it (the
+	// target's pprof index is not net/http/pprof's), so that a caller wanting that body too
+	// does not make the target stop its world for it twice; nil otherwise.
+	GoroutineDebug1 []byte
 }
 
 // RuntimeScraper reads a target's MemStats and goroutine count. The collector depends on this

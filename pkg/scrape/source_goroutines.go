@@ -30,27 +30,49 @@ func (c countSource) path() string {
 }
 
 // readGoroutines reads the goroutine count from the source that answered last, falling
-// back to the other one on the same scrape when it fails.
-func (s *Scraper) readGoroutines(ctx context.Context, t target) (int, error) {
-	var n int
-	_, err := detect(&s.countSources, t.name, "goroutine count", countSources, func(c countSource) *TargetError {
+// back to the other one on the same scrape when it fails. When the count came from
+// goroutine?debug=1, that body is returned too.
+func (s *Scraper) readGoroutines(ctx context.Context, t target) (int, []byte, error) {
+	var (
+		n      int
+		debug1 []byte
+	)
+	src, err := detect(&s.countSources, t.name, "goroutine count", countSources, func(c countSource) *TargetError {
 		var te *TargetError
-		n, te = s.fetchCount(ctx, t, c)
+		n, debug1, te = s.fetchCountBody(ctx, t, c)
 		return te
 	})
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	return n, nil
+	if src != countDebug1 {
+		debug1 = nil
+	}
+	return n, debug1, nil
 }
 
 // fetchCount reads and parses the goroutine count from one source.
 func (s *Scraper) fetchCount(ctx context.Context, t target, c countSource) (int, *TargetError) {
+	n, _, te := s.fetchCountBody(ctx, t, c)
+	return n, te
+}
+
+// fetchCountBody is fetchCount that also returns the body it parsed.
+func (s *Scraper) fetchCountBody(ctx context.Context, t target, c countSource) (int, []byte, *TargetError) {
 	endpoint := c.path()
 	body, te := s.get(ctx, t, endpoint)
 	if te != nil {
-		return 0, te
+		return 0, nil, te
 	}
+	n, te := s.parseCount(t, c, endpoint, body)
+	if te != nil {
+		return 0, nil, te
+	}
+	return n, body, nil
+}
+
+// parseCount parses the goroutine count from the body of one source.
+func (s *Scraper) parseCount(t target, c countSource, endpoint string, body []byte) (int, *TargetError) {
 	fail := func(kind Kind, err error) (int, *TargetError) {
 		return 0, &TargetError{Target: t.name, Endpoint: endpoint, Kind: kind, Err: err}
 	}
