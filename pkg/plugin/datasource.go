@@ -88,6 +88,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 func (d *Datasource) newQueryMux() *datasource.QueryTypeMux {
 	mux := datasource.NewQueryTypeMux()
 	mux.HandleFunc(string(models.QueryTypeRuntime), d.handleRuntime)
+	mux.HandleFunc(string(models.QueryTypeProfile), d.handleProfile)
 	// Queries saved before a type was chosen (or by the default query) are runtime queries.
 	mux.HandleFunc("", d.handleRuntime)
 	return mux
