@@ -222,3 +222,23 @@ func TestFilterEqualsPprofFocusIgnore(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeEqualsPprofOnSeveralCPUProfiles(t *testing.T) {
+	a, b := "testdata/cpu-1.pb.gz", "testdata/cpu-2.pb.gz"
+	merged, err := Merge([]*profile.Profile{readProfile(t, a), readProfile(t, b)})
+	require.NoError(t, err)
+	idx, err := merged.SampleIndexByName("cpu")
+	require.NoError(t, err)
+	want := runPprofTop(t, "nanoseconds", "-sample_index=cpu", a, b)
+	got, err := Top(merged, idx)
+	require.NoError(t, err)
+	require.Len(t, got, len(want))
+	for i, w := range want {
+		assert.Equal(t, w.name, got[i].Function)
+		assert.Equal(t, w.flat, got[i].Flat, w.name)
+		assert.Equal(t, w.cum, got[i].Cum, w.name)
+	}
+	tree, err := BuildTree(merged, idx, 0)
+	require.NoError(t, err)
+	assert.Equal(t, Total(readProfile(t, a), idx)+Total(readProfile(t, b), idx), tree.Nodes[0].Value)
+}

@@ -258,9 +258,7 @@ func (b *trieBuilder) prune(maxNodes int, start, kids []int32) []bool {
 		count++
 	}
 	h := &nodeHeap{weight: b.weight}
-	for _, c := range kids[start[0]:start[1]] {
-		h.items = append(h.items, c)
-	}
+	h.items = append(h.items, kids[start[0]:start[1]]...)
 	heap.Init(h)
 	for h.Len() > 0 && count < maxNodes+1 {
 		c := heap.Pop(h).(int32)

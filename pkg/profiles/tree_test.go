@@ -81,9 +81,9 @@ func rows(tr *Tree) []string {
 
 func TestBuildTreeExpandsInlinedFramesAndSortsSiblings(t *testing.T) {
 	p := synthProfile(t, map[string]int64{
-		"main.main main.run+main.helper": 30, // main.helper inlined into main.run
-		"main.main main.run":             5,
-		"main.main main.alloc":           10,
+		"main.main main.run+main.helper":                   30, // main.helper inlined into main.run
+		"main.main main.run":                               5,
+		"main.main main.alloc":                             10,
 		"main.main main.run+main.helper main.rec main.rec": 7, // recursion makes a deeper node
 	})
 	tr, err := BuildTree(p, 0, 0)
