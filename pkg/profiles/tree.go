@@ -1,9 +1,9 @@
 package profiles
 
 import (
-	"cmp"
 	"container/heap"
 	"slices"
+	"strings"
 
 	"github.com/google/pprof/profile"
 
@@ -55,10 +55,10 @@ func BuildTree(p *profile.Profile, idx, maxNodes int) (*Tree, error) {
 	if err := checkIndex(p, idx); err != nil {
 		return nil, err
 	}
-	b := newTrieBuilder(len(p.Function), len(p.Sample))
-	b.syms.add(p)
-	b.addSamples(p, idx, false)
-	t := b.render(maxNodes, false)
+	var s stackSet
+	s.init(len(p.Function), len(p.Sample), false)
+	s.add(p, idx, 0)
+	t := s.build().render(maxNodes)
 	t.SampleType, t.Unit = p.SampleType[idx].Type, p.SampleType[idx].Unit
 	return t, nil
 }
@@ -73,198 +73,290 @@ func BuildDiffTree(base, cur *profile.Profile, idx, maxNodes int) (*Tree, error)
 	if err := checkIndex(cur, idx); err != nil {
 		return nil, err
 	}
-	b := newTrieBuilder(len(cur.Function), len(base.Sample)+len(cur.Sample))
-	b.syms.add(base)
-	b.addSamples(base, idx, false)
-	b.syms.add(cur)
-	b.addSamples(cur, idx, true)
-	t := b.render(maxNodes, true)
+	var s stackSet
+	s.init(len(cur.Function), len(base.Sample)+len(cur.Sample), true)
+	s.add(base, idx, 0)
+	s.add(cur, idx, 1)
+	t := s.build().render(maxNodes)
 	t.SampleType, t.Unit = cur.SampleType[idx].Type, cur.SampleType[idx].Unit
 	return t, nil
 }
 
-// trieBuilder accumulates stacks in a trie of parallel slices; node 0 is the root.
-type trieBuilder struct {
+// stackSet holds every sample's stack as a sequence of interned names, root first. Sorting the
+// sequences puts stacks with a common prefix next to each other, so the tree is built in one
+// pass without looking children up: a node is new exactly where a stack leaves the previous
+// one, and nodes come out in pre-order with siblings sorted by name.
+type stackSet struct {
 	syms   *symbols
-	name   []int32
-	parent []int32
-	level  []int32
-	val    [2][]int64
-	self   [2][]int64
-	child  map[uint64]int32
+	frames []int32
+	// start[i]:start[i+1] are the frames of stack i.
+	start []int32
+	value []int64
+	side  []uint8
+	diff  bool
 }
 
-func newTrieBuilder(funcs, samples int) *trieBuilder {
-	b := &trieBuilder{syms: newSymbols(funcs), child: make(map[uint64]int32, samples)}
-	b.newNode(-1, -1, 0)
-	return b
+func (s *stackSet) init(funcs, samples int, diff bool) {
+	s.syms = newSymbols(funcs)
+	s.start = make([]int32, 1, samples+1)
+	s.value = make([]int64, 0, samples)
+	s.diff = diff
 }
 
-func (b *trieBuilder) newNode(parent, name, level int32) int32 {
-	id := int32(len(b.name))
-	b.name = append(b.name, name)
-	b.parent = append(b.parent, parent)
-	b.level = append(b.level, level)
-	for side := range b.val {
-		b.val[side] = append(b.val[side], 0)
-		b.self[side] = append(b.self[side], 0)
+func (s *stackSet) add(p *profile.Profile, idx int, side uint8) {
+	s.syms.add(p)
+	if s.frames == nil {
+		// Stacks are about as deep as their locations; inlining adds a little.
+		n := 0
+		for _, smp := range p.Sample {
+			n += len(smp.Location)
+		}
+		s.frames = make([]int32, 0, n+n/2)
 	}
-	return id
-}
-
-func (b *trieBuilder) addSamples(p *profile.Profile, idx int, right bool) {
-	side := 0
-	if right {
-		side = 1
-	}
-	val, self := b.val[side], b.self[side]
-	for _, s := range p.Sample {
-		v := s.Value[idx]
+	for _, smp := range p.Sample {
+		v := smp.Value[idx]
 		if v == 0 {
 			continue
 		}
-		node := int32(0)
-		val[0] += v
-		for i := len(s.Location) - 1; i >= 0; i-- {
-			frames := b.syms.frames(s.Location[i])
-			for j := len(frames) - 1; j >= 0; j-- {
-				key := uint64(node)<<32 | uint64(uint32(frames[j]))
-				c, ok := b.child[key]
-				if !ok {
-					c = b.newNode(node, frames[j], b.level[node]+1)
-					b.child[key] = c
-					val, self = b.val[side], b.self[side]
-				}
-				node = c
-				val[node] += v
+		for i := len(smp.Location) - 1; i >= 0; i-- {
+			fs := s.syms.frames(smp.Location[i])
+			for j := len(fs) - 1; j >= 0; j-- {
+				s.frames = append(s.frames, fs[j])
 			}
 		}
-		self[node] += v
+		s.start = append(s.start, int32(len(s.frames)))
+		s.value = append(s.value, v)
+		if s.diff {
+			s.side = append(s.side, side)
+		}
 	}
 }
 
-// weight ranks nodes for pruning: both sides count, whatever their sign.
-func (b *trieBuilder) weight(n int32) int64 {
-	return abs(b.val[0][n]) + abs(b.val[1][n])
+// trie is a call tree in pre-order: parent[i] < i, and a node's subtree is i:i+size[i].
+type trie struct {
+	names  []string // by rank: names sorted
+	name   []int32  // rank of the node's name; -1 for the root
+	parent []int32
+	level  []int32
+	size   []int32
+	val    [2][]int64
+	self   [2][]int64
+	diff   bool
 }
 
-// render sorts, prunes and flattens the trie into pre-order rows.
-func (b *trieBuilder) render(maxNodes int, diff bool) *Tree {
-	if maxNodes <= 0 {
-		maxNodes = models.DefaultMaxNodes
+func (s *stackSet) build() *trie {
+	// Replace name IDs by their rank in sorted order, so comparing stacks compares names.
+	names := s.syms.names
+	byName := make([]int32, len(names))
+	for i := range byName {
+		byName[i] = int32(i)
 	}
-	maxNodes = max(maxNodes, 2)
-	n := len(b.name)
-	// Children of each node in CSR form, sorted by name.
-	start := make([]int32, n+1)
-	for c := 1; c < n; c++ {
-		start[b.parent[c]+1]++
+	slices.SortFunc(byName, func(a, b int32) int { return strings.Compare(names[a], names[b]) })
+	rank := make([]int32, len(names))
+	sorted := make([]string, len(names))
+	for r, id := range byName {
+		rank[id] = int32(r)
+		sorted[r] = names[id]
 	}
-	for i := 1; i <= n; i++ {
-		start[i] += start[i-1]
+	for i, f := range s.frames {
+		s.frames[i] = rank[f]
 	}
-	kids := make([]int32, n)
-	fill := slices.Clone(start[:n])
-	for c := 1; c < n; c++ {
-		p := b.parent[c]
-		kids[fill[p]] = int32(c)
-		fill[p]++
+	stack := func(i int32) []int32 { return s.frames[s.start[i]:s.start[i+1]] }
+	order := make([]int32, len(s.value))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	names := b.syms.names
-	for p := 0; p < n; p++ {
-		if cs := kids[start[p]:start[p+1]]; len(cs) > 1 {
-			slices.SortFunc(cs, func(x, y int32) int { return cmp.Compare(names[b.name[x]], names[b.name[y]]) })
-		}
-	}
-	kept := b.prune(maxNodes, start, kids)
+	slices.SortFunc(order, func(a, b int32) int { return slices.Compare(stack(a), stack(b)) })
 
-	t := &Tree{Diff: diff, Nodes: make([]Node, 0, min(n+1, maxNodes))}
-	labels := make(map[int32]int32)
-	label := func(name int32, text string) int32 {
-		if l, ok := labels[name]; ok {
-			return l
-		}
-		l := int32(len(t.Names))
-		t.Names = append(t.Names, text)
-		labels[name] = l
-		return l
+	t := &trie{names: sorted, diff: s.diff}
+	sides := 1
+	if s.diff {
+		sides = 2
 	}
-	const rootName, otherName = -1, -2
-	// The stack holds nodes to emit; ^p stands for the "other" node of p, pushed before p's
-	// children so that it is emitted after them.
-	stack := []int32{0}
-	for len(stack) > 0 {
-		top := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if top < 0 {
-			p := ^top
-			var other Node
-			other.Name = label(otherName, OtherLabel)
-			other.Level = b.level[p] + 1
-			for _, c := range kids[start[p]:start[p+1]] {
-				if !kept[c] {
-					other.Value += b.val[0][c]
-					other.ValueRight += b.val[1][c]
-					t.Folded += b.subtreeSize(c, start, kids)
-				}
-			}
-			other.Self, other.SelfRight = other.Value, other.ValueRight
-			t.Nodes = append(t.Nodes, other)
-			continue
+	// Each stack adds a node for every frame after the prefix it shares with the stack
+	// before it; counting first sizes the node slices exactly.
+	common := make([]int32, len(order))
+	n := 1
+	var prev []int32
+	for k, i := range order {
+		cur := stack(i)
+		c := 0
+		for c < len(prev) && c < len(cur) && prev[c] == cur[c] {
+			c++
 		}
-		var nd Node
-		if top == 0 {
-			nd.Name = label(rootName, RootLabel)
-		} else {
-			nd.Name = label(b.name[top], names[b.name[top]])
+		common[k] = int32(c)
+		n += len(cur) - c
+		prev = cur
+	}
+	t.name = make([]int32, n)
+	t.parent = make([]int32, n)
+	t.level = make([]int32, n)
+	t.name[0], t.parent[0] = -1, -1
+	path := []int32{0}
+	leaf := make([]int32, len(s.value))
+	id := int32(1)
+	for k, i := range order {
+		cur := stack(i)
+		c := int(common[k])
+		path = path[:c+1]
+		for d := c; d < len(cur); d++ {
+			t.name[id] = cur[d]
+			t.parent[id] = path[d]
+			t.level[id] = int32(d + 1)
+			path = append(path, id)
+			id++
 		}
-		nd.Level = b.level[top]
-		nd.Value, nd.ValueRight = b.val[0][top], b.val[1][top]
-		nd.Self, nd.SelfRight = b.self[0][top], b.self[1][top]
-		t.Nodes = append(t.Nodes, nd)
-		cs := kids[start[top]:start[top+1]]
-		for _, c := range cs {
-			if !kept[c] {
-				stack = append(stack, ^top)
-				break
-			}
+		leaf[i] = path[len(path)-1]
+	}
+	for side := range sides {
+		t.self[side] = make([]int64, n)
+	}
+	for i, v := range s.value {
+		side := 0
+		if s.diff {
+			side = int(s.side[i])
 		}
-		for i := len(cs) - 1; i >= 0; i-- {
-			if kept[cs[i]] {
-				stack = append(stack, cs[i])
+		t.self[side][leaf[i]] += v
+	}
+	t.size = make([]int32, n)
+	for side := range sides {
+		t.val[side] = slices.Clone(t.self[side])
+	}
+	for i := n - 1; i >= 0; i-- {
+		t.size[i]++
+		if p := t.parent[i]; p >= 0 {
+			t.size[p] += t.size[i]
+			for side := range sides {
+				t.val[side][p] += t.val[side][i]
 			}
 		}
 	}
 	return t
 }
 
-// prune chooses the nodes to keep: the heaviest first, each only after its parent, while the
-// kept nodes plus one "other" node per parent with cut children fit in maxNodes.
-func (b *trieBuilder) prune(maxNodes int, start, kids []int32) []bool {
-	n := len(b.name)
-	kept := make([]bool, n)
-	if n <= maxNodes {
-		for i := range kept {
-			kept[i] = true
-		}
-		return kept
+func (t *trie) value(side int, i int32) int64 {
+	if t.val[side] == nil {
+		return 0
 	}
+	return t.val[side][i]
+}
+
+func (t *trie) selfOf(side int, i int32) int64 {
+	if t.self[side] == nil {
+		return 0
+	}
+	return t.self[side][i]
+}
+
+// weight ranks nodes for pruning: both sides count, whatever their sign.
+func (t *trie) weight(i int32) int64 {
+	return abs(t.value(0, i)) + abs(t.value(1, i))
+}
+
+// children calls fn for each child of i, in order.
+func (t *trie) children(i int32, fn func(int32)) {
+	end := i + t.size[i]
+	for c := i + 1; c < end; c += t.size[c] {
+		fn(c)
+	}
+}
+
+// render prunes the trie to maxNodes and flattens it into rows, "other" nodes after the kept
+// children of their parent.
+func (t *trie) render(maxNodes int) *Tree {
+	if maxNodes <= 0 {
+		maxNodes = models.DefaultMaxNodes
+	}
+	maxNodes = max(maxNodes, 2)
+	n := int32(len(t.name))
+	kept := t.prune(maxNodes)
+	out := &Tree{Diff: t.diff, Nodes: make([]Node, 0, min(int(n)+1, maxNodes))}
+	labels := make(map[int32]int32)
+	label := func(rank int32, text string) int32 {
+		if l, ok := labels[rank]; ok {
+			return l
+		}
+		l := int32(len(out.Names))
+		out.Names = append(out.Names, text)
+		labels[rank] = l
+		return l
+	}
+	const otherRank = -2
+	type open struct {
+		node         int32
+		other, right int64
+		cut          bool
+	}
+	var stack []open
+	closeTo := func(level int32) {
+		for len(stack) > 0 && t.level[stack[len(stack)-1].node] >= level {
+			o := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if o.cut {
+				out.Nodes = append(out.Nodes, Node{
+					Name: label(otherRank, OtherLabel), Level: t.level[o.node] + 1,
+					Value: o.other, Self: o.other, ValueRight: o.right, SelfRight: o.right,
+				})
+			}
+		}
+	}
+	for i := int32(0); i < n; {
+		closeTo(t.level[i])
+		if kept != nil && !kept[i] {
+			o := &stack[len(stack)-1]
+			o.cut = true
+			o.other += t.value(0, i)
+			o.right += t.value(1, i)
+			out.Folded += int(t.size[i])
+			i += t.size[i]
+			continue
+		}
+		nd := Node{Level: t.level[i],
+			Value: t.value(0, i), Self: t.selfOf(0, i),
+			ValueRight: t.value(1, i), SelfRight: t.selfOf(1, i)}
+		if i == 0 {
+			nd.Name = label(-1, RootLabel)
+		} else {
+			nd.Name = label(t.name[i], t.names[t.name[i]])
+		}
+		out.Nodes = append(out.Nodes, nd)
+		stack = append(stack, open{node: i})
+		i++
+	}
+	closeTo(0)
+	return out
+}
+
+// prune chooses the nodes to keep, or nil for all: the heaviest first, each only after its
+// parent, while the kept nodes plus one "other" node per parent with cut children fit in
+// maxNodes.
+func (t *trie) prune(maxNodes int) []bool {
+	n := len(t.name)
+	if n <= maxNodes {
+		return nil
+	}
+	kept := make([]bool, n)
 	unkept := make([]int32, n)
-	numKids := func(c int32) int32 { return start[c+1] - start[c] }
+	numKids := func(i int32) int32 {
+		k := int32(0)
+		t.children(i, func(int32) { k++ })
+		return k
+	}
 	kept[0] = true
 	unkept[0] = numKids(0)
 	count := 1
 	if unkept[0] > 0 {
 		count++
 	}
-	h := &nodeHeap{weight: b.weight}
-	h.items = append(h.items, kids[start[0]:start[1]]...)
+	h := &nodeHeap{weight: t.weight}
+	t.children(0, func(c int32) { h.items = append(h.items, c) })
 	heap.Init(h)
-	for h.Len() > 0 && count < maxNodes+1 {
+	for h.Len() > 0 && count <= maxNodes {
 		c := heap.Pop(h).(int32)
-		p := b.parent[c]
+		p := t.parent[c]
+		kids := numKids(c)
 		delta := 1
-		if numKids(c) > 0 {
+		if kids > 0 {
 			delta++
 		}
 		if unkept[p] == 1 {
@@ -275,28 +367,14 @@ func (b *trieBuilder) prune(maxNodes int, start, kids []int32) []bool {
 		}
 		kept[c] = true
 		unkept[p]--
-		unkept[c] = numKids(c)
+		unkept[c] = kids
 		count += delta
-		for _, cc := range kids[start[c]:start[c+1]] {
-			heap.Push(h, cc)
-		}
+		t.children(c, func(cc int32) { heap.Push(h, cc) })
 	}
 	return kept
 }
 
-func (b *trieBuilder) subtreeSize(root int32, start, kids []int32) int {
-	size := 0
-	stack := []int32{root}
-	for len(stack) > 0 {
-		c := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		size++
-		stack = append(stack, kids[start[c]:start[c+1]]...)
-	}
-	return size
-}
-
-// nodeHeap is a max-heap of trie nodes by weight, ties broken by node ID for determinism.
+// nodeHeap is a max-heap of trie nodes by weight, ties broken by pre-order position.
 type nodeHeap struct {
 	items  []int32
 	weight func(int32) int64
