@@ -185,8 +185,21 @@ func (r *profileQuerier) load(ctx context.Context, sel selection) (*loaded, erro
 	if err != nil {
 		return nil, err
 	}
-	return &loaded{p: p, desc: fmt.Sprintf("%s snapshot of %q at %s", sel.kind, sel.target, stamp(meta.Time))}, nil
+	l := &loaded{p: p, desc: fmt.Sprintf("%s snapshot of %q at %s", sel.kind, sel.target, stamp(meta.Time))}
+	if iv := r.intervals[sel.kind]; iv > 0 && sel.at.Sub(meta.Time) > staleIntervals*iv {
+		l.notices = append(l.notices, notice(data.NoticeSeverityWarning, fmt.Sprintf(
+			"the newest %s snapshot of %q at or before %s is from %s, %s earlier: collection may be failing",
+			sel.kind, sel.target, stamp(sel.at), stamp(meta.Time), sel.at.Sub(meta.Time).Round(time.Second))))
+	}
+	return l, nil
 }
+
+// staleIntervals is how many collection intervals a snapshot may lag behind the time asked
+// for before the answer says so.
+const staleIntervals = 3
+
+// maxMergedProfiles bounds the CPU profiles one query adds up; a longer range shows its newest.
+const maxMergedProfiles = 240
 
 // loadDelta is what accumulated between the snapshots nearest the range's start and end, with
 // `go tool pprof -base` semantics.
@@ -238,6 +251,12 @@ func (r *profileQuerier) loadMerged(ctx context.Context, sel selection) (*loaded
 	if len(metas) == 0 {
 		return &loaded{missing: r.missingInRange(ctx, sel)}, nil
 	}
+	var notices []data.Notice
+	if len(metas) > maxMergedProfiles {
+		notices = append(notices, notice(data.NoticeSeverityInfo, fmt.Sprintf(
+			"the range holds %d %s profiles; the newest %d are merged", len(metas), sel.kind, maxMergedProfiles)))
+		metas = metas[len(metas)-maxMergedProfiles:]
+	}
 	ps := make([]*profile.Profile, 0, len(metas))
 	for _, m := range metas {
 		p, err := r.profile(ctx, m.Key)
@@ -250,7 +269,7 @@ func (r *profileQuerier) loadMerged(ctx context.Context, sel selection) (*loaded
 	if err != nil {
 		return nil, incompatible(err, "the range's profiles")
 	}
-	return &loaded{p: merged, desc: fmt.Sprintf("%d %s profiles of %q from %s to %s merged", len(metas), sel.kind, sel.target, stamp(metas[0].Time), stamp(metas[len(metas)-1].Time))}, nil
+	return &loaded{p: merged, notices: notices, desc: fmt.Sprintf("%d %s profiles of %q from %s to %s merged", len(metas), sel.kind, sel.target, stamp(metas[0].Time), stamp(metas[len(metas)-1].Time))}, nil
 }
 
 func (r *profileQuerier) loadBaseline(ctx context.Context, q *models.ParsedProfileQuery, sel selection) (*loaded, error) {

@@ -283,6 +283,15 @@ func TestProfileNoticesAndEmptyFrames(t *testing.T) {
 	experimental.CheckGoldenJSONResponse(t, "testdata", "profile_empty", &dr, *update)
 }
 
+func TestProfileWarnsAboutAStaleSnapshot(t *testing.T) {
+	dr := runProfile(t, profileDatasource(t), map[string]any{"at": "2026-11-01T13:00:00Z"})
+	require.NoError(t, dr.Error)
+	f := dr.Frames[0]
+	assert.Positive(t, f.Rows())
+	require.Len(t, f.Meta.Notices, 1)
+	assert.Equal(t, `the newest heap snapshot of "api" at or before 2026-11-01T13:00:00Z is from 2026-11-01T12:01:00Z, 59m0s earlier: collection may be failing`, f.Meta.Notices[0].Text)
+}
+
 func TestProfileWarnsAboutADifferentBinary(t *testing.T) {
 	dr := runProfile(t, profileDatasource(t), map[string]any{"baseline": "target", "baselineTarget": "canary"})
 	require.NoError(t, dr.Error)
@@ -351,4 +360,23 @@ func TestProfileWithoutSnapshotStoreIsAClearError(t *testing.T) {
 	require.Error(t, dr.Error)
 	assert.Equal(t, backend.StatusNotImplemented, dr.Status)
 	assert.Contains(t, dr.Error.Error(), "profile snapshots are not kept by this data source instance")
+}
+
+func TestProfileCPUMergeIsBounded(t *testing.T) {
+	d := profileDatasource(t)
+	d.settings.ProfileIntervals[models.ProfileCPU] = time.Minute
+	st := d.snapshots.(*fakeSnapshots)
+	cpu := loadCapture(t, "cpu-1")
+	for i := range maxMergedProfiles + 5 {
+		key := snapshots.Key{Target: "fresh", Kind: "cpu", Time: t0.Add(-29*time.Second + time.Duration(i)*100*time.Millisecond)}
+		require.NoError(t, st.PutProfile(context.Background(), key, cpu, 0))
+	}
+	dr := runProfile(t, d, map[string]any{"profileType": "cpu", "target": "fresh", "output": "top"})
+	require.NoError(t, dr.Error)
+	f := dr.Frames[0]
+	require.Len(t, f.Meta.Notices, 1)
+	assert.Equal(t, "the range holds 245 cpu profiles; the newest 240 are merged", f.Meta.Notices[0].Text)
+	rows, err := profiles.Top(cpu, 1)
+	require.NoError(t, err)
+	assert.Equal(t, rows[0].Flat*maxMergedProfiles, f.Fields[1].At(0))
 }
