@@ -57,6 +57,9 @@ func Decode(r io.Reader, maxDecompressed int64) (*profile.Profile, error) {
 		body, err = gunzip(br, maxDecompressed)
 	} else {
 		body, err = readCapped(br, maxDecompressed)
+		if err != nil && !errors.Is(err, ErrTooLarge) {
+			err = fmt.Errorf("reading profile: %w", err)
+		}
 	}
 	if err != nil {
 		return nil, err

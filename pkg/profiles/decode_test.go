@@ -135,3 +135,23 @@ func TestDecodeRefusesGzipBombAtTheCap(t *testing.T) {
 	assert.Less(t, elapsed, 2*time.Second, "refusing must not inflate the whole body")
 	assert.Less(t, cr.n, int64(bomb.Len())/10, "decoding stops reading soon after the cap")
 }
+
+// failingReader fails after a few bytes, like a connection reset mid-body.
+type failingReader struct{ sent bool }
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.sent {
+		return 0, errors.New("connection reset by peer")
+	}
+	f.sent = true
+	return copy(p, "\x0a\x04\x08\x01\x10\x02"), nil
+}
+
+func TestDecodeWrapsReadErrors(t *testing.T) {
+	_, err := Decode(&failingReader{}, 0)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "reading profile: connection reset by peer")
+	for _, s := range []error{ErrNotProfile, ErrTruncatedGzip, ErrCorruptGzip, ErrTooLarge, ErrInvalidProfile} {
+		assert.NotErrorIs(t, err, s)
+	}
+}
