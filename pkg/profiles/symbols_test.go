@@ -13,7 +13,7 @@ func TestDisplayNameShortensLikePprof(t *testing.T) {
 		"net/http.(*conn).serve":       "net/http.(*conn).serve",
 		"pkg.(*List[go.shape.int]).Do": "pkg.(*List[go.shape.int]).Do",
 		"encoding/json.typeEncoder.OnceValue[go.shape.func(*encoding/json.encodeState, reflect.Value)].func3": "encoding/json.typeEncoder.OnceValue[go.shape.func].func3",
-		"slices.Grow[go.shape.[]uint8,go.shape.uint8]":                                                         "slices.Grow[go.shape.[]uint8,go.shape.uint8]",
+		"slices.Grow[go.shape.[]uint8,go.shape.uint8]":                                                        "slices.Grow[go.shape.[]uint8,go.shape.uint8]",
 		"ns::Fn<int>(long)":    "ns::Fn",
 		"java.lang.Foo.<init>": "java.lang.Foo.<init>",
 		"x(y)z)w(v)[]":         "xz)w(v)[]",
