@@ -13,10 +13,10 @@ import (
 	"github.com/leakwatch/pprof-datasource/pkg/profiles"
 )
 
-// sampleTree is main.main calling run (which calls helper) and alloc, with a folded rest.
+// sampleTree is main.main calling run (which calls inner) and alloc, with a folded rest.
 func sampleTree(diff bool) *profiles.Tree {
 	t := &profiles.Tree{
-		Names:      []string{"total", "main.main", "main.alloc", "main.run", "main.helper", "other"},
+		Names:      []string{"total", "main.main", "main.alloc", "main.run", "main.inner", "other"},
 		SampleType: "inuse_space", Unit: "bytes", Diff: diff, Folded: 3,
 		Nodes: []profiles.Node{
 			{Name: 0, Level: 0, Value: 60, Self: 0},

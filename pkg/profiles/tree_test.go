@@ -81,10 +81,10 @@ func rows(tr *Tree) []string {
 
 func TestBuildTreeExpandsInlinedFramesAndSortsSiblings(t *testing.T) {
 	p := synthProfile(t, map[string]int64{
-		"main.main main.run+main.helper":                   30, // main.helper inlined into main.run
+		"main.main main.run+main.inner":                   30, // main.inner inlined into main.run
 		"main.main main.run":                               5,
 		"main.main main.alloc":                             10,
-		"main.main main.run+main.helper main.rec main.rec": 7, // recursion makes a deeper node
+		"main.main main.run+main.inner main.rec main.rec": 7, // recursion makes a deeper node
 	})
 	tr, err := BuildTree(p, 0, 0)
 	require.NoError(t, err)
@@ -93,7 +93,7 @@ func TestBuildTreeExpandsInlinedFramesAndSortsSiblings(t *testing.T) {
 		"1 main.main 52 0",
 		"2 main.alloc 10 10",
 		"2 main.run 42 5",
-		"3 main.helper 37 30",
+		"3 main.inner 37 30",
 		"4 main.rec 7 0",
 		"5 main.rec 7 7",
 	}, rows(tr))
