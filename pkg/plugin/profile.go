@@ -96,8 +96,8 @@ func (s selection) shifted(d time.Duration) selection {
 	return s
 }
 
-// loaded is one side of a query: its profile (nil when nothing is stored for it yet), a
-// description of where it came from and notices about it.
+// loaded is one side of a query: its profile, a description of where it came from and notices
+// about it. When nothing is stored for it yet, p is nil and missing says why.
 type loaded struct {
 	p       *profile.Profile
 	desc    string
