@@ -132,6 +132,49 @@ func (s *stackSet) add(p *profile.Profile, idx int, side uint8) {
 	}
 }
 
+// sortStacks returns the stack indexes in lexicographic order of their frames. The first
+// frames of each stack are packed into one integer, so most comparisons read a small sorted
+// array instead of two stacks scattered over memory; only stacks that agree on those frames
+// compare the rest.
+func sortStacks(n, names int, stack func(int32) []int32) []int32 {
+	per, bits := 4, 16 // ranks plus one for "ended" must fit the bits
+	if names >= 1<<16-1 {
+		per, bits = 2, 32
+	}
+	type keyed struct {
+		key uint64
+		idx int32
+	}
+	keys := make([]keyed, n)
+	for i := range keys {
+		st := stack(int32(i))
+		var k uint64
+		for j := range per {
+			k <<= bits
+			if j < len(st) {
+				k |= uint64(st[j]) + 1
+			}
+		}
+		keys[i] = keyed{k, int32(i)}
+	}
+	slices.SortFunc(keys, func(a, b keyed) int {
+		if a.key != b.key {
+			if a.key < b.key {
+				return -1
+			}
+			return 1
+		}
+		// Equal keys mean equal first frames and, for short stacks, equal lengths.
+		sa, sb := stack(a.idx), stack(b.idx)
+		return slices.Compare(sa[min(per, len(sa)):], sb[min(per, len(sb)):])
+	})
+	order := make([]int32, n)
+	for i, k := range keys {
+		order[i] = k.idx
+	}
+	return order
+}
+
 // trie is a call tree in pre-order: parent[i] < i, and a node's subtree is i:i+size[i].
 type trie struct {
 	names  []string // by rank: names sorted
@@ -162,11 +205,7 @@ func (s *stackSet) build() *trie {
 		s.frames[i] = rank[f]
 	}
 	stack := func(i int32) []int32 { return s.frames[s.start[i]:s.start[i+1]] }
-	order := make([]int32, len(s.value))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int { return slices.Compare(stack(a), stack(b)) })
+	order := sortStacks(len(s.value), len(names), stack)
 
 	t := &trie{names: sorted, diff: s.diff}
 	sides := 1

@@ -2,6 +2,8 @@ package profiles
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/google/pprof/profile"
@@ -234,4 +236,32 @@ func TestDiffOfIncompatibleProfilesIsAClearError(t *testing.T) {
 	require.ErrorIs(t, err, ErrIncompatible)
 	_, err = Merge([]*profile.Profile{heap, gr})
 	require.ErrorIs(t, err, ErrIncompatible)
+}
+
+func TestSortStacksOrdersLexicographically(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, names := range []int{3, 1 << 16, 1 << 20} {
+		stacks := make([][]int32, 2000)
+		for i := range stacks {
+			stacks[i] = make([]int32, rng.IntN(7))
+			for j := range stacks[i] {
+				// Few distinct values force long shared prefixes; the largest rank is names-1.
+				if rng.IntN(2) == 0 {
+					stacks[i][j] = int32(names - 1)
+				} else {
+					stacks[i][j] = int32(rng.IntN(3))
+				}
+			}
+		}
+		order := sortStacks(len(stacks), names, func(i int32) []int32 { return stacks[i] })
+		require.Len(t, order, len(stacks))
+		seen := map[int32]bool{}
+		for k, i := range order {
+			seen[i] = true
+			if k > 0 {
+				assert.LessOrEqual(t, slices.Compare(stacks[order[k-1]], stacks[i]), 0, "names %d: %v before %v", names, stacks[order[k-1]], stacks[i])
+			}
+		}
+		assert.Len(t, seen, len(stacks))
+	}
 }
