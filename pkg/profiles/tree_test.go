@@ -84,8 +84,8 @@ func rows(tr *Tree) []string {
 func TestBuildTreeExpandsInlinedFramesAndSortsSiblings(t *testing.T) {
 	p := synthProfile(t, map[string]int64{
 		"main.main main.run+main.inner":                   30, // main.inner inlined into main.run
-		"main.main main.run":                               5,
-		"main.main main.alloc":                             10,
+		"main.main main.run":                              5,
+		"main.main main.alloc":                            10,
 		"main.main main.run+main.inner main.rec main.rec": 7, // recursion makes a deeper node
 	})
 	tr, err := BuildTree(p, 0, 0)
