@@ -89,6 +89,7 @@ func (d *Datasource) newQueryMux() *datasource.QueryTypeMux {
 	mux := datasource.NewQueryTypeMux()
 	mux.HandleFunc(string(models.QueryTypeRuntime), d.handleRuntime)
 	mux.HandleFunc(string(models.QueryTypeSuspects), d.handleSuspects)
+	mux.HandleFunc(string(models.QueryTypeProfile), d.handleProfile)
 	// Queries saved before a type was chosen (or by the default query) are runtime queries.
 	mux.HandleFunc("", d.handleRuntime)
 	return mux
