@@ -5,6 +5,7 @@ package plugin
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -33,6 +34,10 @@ var (
 // directory; Grafana's own data path is used when it is exported to the plugin.
 const storageDirEnv = "GF_PLUGIN_LEAKWATCH_PPROF_STORAGE"
 
+// snapshotsSubdir is where, inside an instance's storage directory, the profile snapshots
+// live; the time-series database ignores directories that are not its blocks.
+const snapshotsSubdir = "snapshots"
+
 // Datasource is one configured data source: it owns the collector scraping its targets and
 // the store holding their history.
 type Datasource struct {
@@ -40,9 +45,10 @@ type Datasource struct {
 	client   *http.Client
 	scraper  *scrape.Scraper
 	store    store.Store
-	// snapshots holds the profile snapshots and goroutine summaries; nil until profile
-	// collection is wired, in which case profile queries answer with a clear error.
+	// snapshots holds the profile snapshots and goroutine summaries; queries built without
+	// one (in tests) answer with a clear error.
 	snapshots snapshots.Store
+	ingest    *ingest
 	collector *collector.Collector
 	mux       backend.QueryDataHandler
 	resources backend.CallResourceHandler
@@ -71,12 +77,22 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 	if info := ds.store.Info(); !info.Durable {
 		ds.logger.Warn("keeping history in memory only", "reason", info.Reason)
 	}
+	ds.snapshots = snapshots.OpenOrMemory(filepath.Join(storageDir(ps), snapshotsSubdir), snapshots.Options{
+		FullResolution: ps.SnapshotFullResolution, Retention: ps.Retention, MaxBytes: ps.SnapshotMaxBytes,
+		Logger: slog.Default().With("datasource", s.UID),
+	})
+	if info := ds.snapshots.Info(); !info.Durable {
+		ds.logger.Warn("keeping profile snapshots in memory only", "reason", info.Reason)
+	}
+	ds.ingest = newIngest(ds.snapshots, ps.MaxProfileBytes, ds.logger)
 	names := make([]string, len(ps.Targets))
 	for i, t := range ps.Targets {
 		names[i] = t.Name
 	}
 	ds.collector = collector.New(ds.scraper, ds.store, collector.Config{
 		Targets: names, Interval: ps.ScrapeInterval, Timeout: ps.Timeout, Seed: s.UID, Logger: ds.logger,
+		ProfileSink: ds.ingest, ProfileIntervals: ps.ProfileIntervals, CPUProfileSeconds: ps.CPUProfileSeconds,
+		GoroutineSink: ds.ingest, GoroutineDumpInterval: ps.GoroutineDumpInterval, GoroutineDumpCeiling: ps.GoroutineDumpCeiling,
 	})
 	ds.collector.Start()
 	ds.mux = ds.newQueryMux()
@@ -90,6 +106,7 @@ func (d *Datasource) newQueryMux() *datasource.QueryTypeMux {
 	mux.HandleFunc(string(models.QueryTypeRuntime), d.handleRuntime)
 	mux.HandleFunc(string(models.QueryTypeSuspects), d.handleSuspects)
 	mux.HandleFunc(string(models.QueryTypeProfile), d.handleProfile)
+	mux.HandleFunc(string(models.QueryTypeGoroutines), d.handleGoroutines)
 	// Queries saved before a type was chosen (or by the default query) are runtime queries.
 	mux.HandleFunc("", d.handleRuntime)
 	return mux

@@ -8,10 +8,12 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
+	"github.com/leakwatch/pprof-datasource/pkg/goroutines"
 	"github.com/leakwatch/pprof-datasource/pkg/metrics"
 )
 
-// CallResource serves the editors' lists (targets, metric catalog).
+// CallResource serves the editors' lists (targets, metric catalog, profile types, goroutine
+// states), snapshot lists, pins and snapshot downloads.
 func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
 	return d.resources.CallResource(ctx, req, sender)
 }
@@ -38,6 +40,9 @@ func (d *Datasource) newResourceHandler() backend.CallResourceHandler {
 	})
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, metrics.Catalog())
+	})
+	mux.HandleFunc("GET /goroutine-states", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, goroutines.Buckets)
 	})
 	d.registerProfileResources(mux)
 	return httpadapter.New(mux)

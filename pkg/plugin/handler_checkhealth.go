@@ -26,13 +26,21 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		}(i, t.Name)
 	}
 	wg.Wait()
-	return healthResult(reports, d.storageLine()), nil
+	res := healthResult(reports, d.storageLine())
+	if len(reports) > 0 {
+		res.Message += "\n" + strings.Join(d.profileHealth().lines(reports), "\n")
+	}
+	return res, nil
 }
 
 func (d *Datasource) storageLine() string {
 	info := d.store.Info()
 	if info.Durable {
-		return fmt.Sprintf("History: stored on disk at %s (retention %s).", info.Path, d.settings.Retention)
+		line := fmt.Sprintf("History: stored on disk at %s (retention %s).", info.Path, d.settings.Retention)
+		if sn := d.snapshots.Info(); !sn.Durable {
+			line += " Profile snapshots: " + sn.Reason
+		}
+		return line
 	}
 	return "History: " + info.Reason
 }

@@ -8,5 +8,8 @@ func (d *Datasource) Dispose() {
 	if err := d.store.Close(); err != nil {
 		d.logger.Error("could not close the store", "error", err)
 	}
+	if err := d.snapshots.Close(); err != nil {
+		d.logger.Error("could not close the snapshot store", "error", err)
+	}
 	d.client.CloseIdleConnections()
 }

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,95 +19,6 @@ import (
 	"github.com/leakwatch/pprof-datasource/pkg/profiles"
 	"github.com/leakwatch/pprof-datasource/pkg/snapshots"
 )
-
-// fakeSnapshots is an in-memory snapshots.Store. It keeps encoded profiles and decodes a fresh
-// copy on every read, as the real store rebuilds them, so callers may modify what they get.
-type fakeSnapshots struct {
-	mu    sync.Mutex
-	blobs map[snapshots.Key][]byte
-	pins  []snapshots.Pin
-}
-
-var _ snapshots.Store = (*fakeSnapshots)(nil)
-
-func newFakeSnapshots() *fakeSnapshots {
-	return &fakeSnapshots{blobs: map[snapshots.Key][]byte{}}
-}
-
-func (f *fakeSnapshots) PutProfile(_ context.Context, key snapshots.Key, p *profile.Profile, _ int64) error {
-	var buf bytes.Buffer
-	if err := p.Write(&buf); err != nil {
-		return err
-	}
-	return f.PutBlob(context.Background(), key, buf.Bytes())
-}
-
-func (f *fakeSnapshots) PutBlob(_ context.Context, key snapshots.Key, b []byte) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	key.Time = key.Time.Truncate(time.Millisecond)
-	if _, ok := f.blobs[key]; !ok {
-		f.blobs[key] = b
-	}
-	return nil
-}
-
-func (f *fakeSnapshots) List(_ context.Context, target, kind string, from, to time.Time) ([]snapshots.Meta, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []snapshots.Meta
-	for k, b := range f.blobs {
-		if k.Target == target && k.Kind == kind && !k.Time.Before(from) && !k.Time.After(to) {
-			out = append(out, snapshots.Meta{Key: k, RawBytes: int64(len(b))})
-		}
-	}
-	slices.SortFunc(out, func(a, b snapshots.Meta) int { return a.Time.Compare(b.Time) })
-	return out, nil
-}
-
-func (f *fakeSnapshots) Nearest(ctx context.Context, target, kind string, at time.Time) (snapshots.Meta, error) {
-	all, _ := f.List(ctx, target, kind, time.Time{}, at)
-	if len(all) == 0 {
-		return snapshots.Meta{}, snapshots.ErrNotFound
-	}
-	return all[len(all)-1], nil
-}
-
-func (f *fakeSnapshots) Profile(_ context.Context, key snapshots.Key) (*profile.Profile, error) {
-	f.mu.Lock()
-	b, ok := f.blobs[key]
-	f.mu.Unlock()
-	if !ok {
-		return nil, snapshots.ErrNotFound
-	}
-	return profile.ParseData(b)
-}
-
-func (f *fakeSnapshots) Blob(_ context.Context, key snapshots.Key) ([]byte, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if b, ok := f.blobs[key]; ok {
-		return b, nil
-	}
-	return nil, snapshots.ErrNotFound
-}
-
-func (f *fakeSnapshots) Pin(_ context.Context, name string, key snapshots.Key) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.pins = append(f.pins, snapshots.Pin{Name: name, Key: key, Created: key.Time})
-	return nil
-}
-
-func (f *fakeSnapshots) Unpin(context.Context, string) error { return nil }
-
-func (f *fakeSnapshots) Pins(context.Context) ([]snapshots.Pin, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.pins), nil
-}
-
-func (f *fakeSnapshots) Close() error { return nil }
 
 // loadCapture decodes a profile captured from examples/leakyapp.
 func loadCapture(t *testing.T, name string) *profile.Profile {
@@ -132,7 +41,8 @@ var profileTargets = []models.Target{
 // by another binary. fresh has nothing yet.
 func profileDatasource(t *testing.T) *Datasource {
 	t.Helper()
-	st := newFakeSnapshots()
+	st := snapshots.NewMemory(snapshots.Options{MaintenanceInterval: -1})
+	t.Cleanup(func() { _ = st.Close() })
 	ctx := context.Background()
 	put := func(target string, kind models.ProfileType, at time.Time, p *profile.Profile) {
 		require.NoError(t, st.PutProfile(ctx, snapshots.Key{Target: target, Kind: string(kind), Time: at}, p, 0))
@@ -343,7 +253,7 @@ func TestProfileIncompatibleSnapshotsAreADownstreamError(t *testing.T) {
 	d := profileDatasource(t)
 	// A target whose goroutine snapshot is stored where its heap snapshots are expected: the
 	// sample types differ between the two snapshots of the diff.
-	st := d.snapshots.(*fakeSnapshots)
+	st := d.snapshots
 	require.NoError(t, st.PutProfile(context.Background(), snapshots.Key{Target: "fresh", Kind: "heap", Time: t0}, loadCapture(t, "goroutine"), 0))
 	require.NoError(t, st.PutProfile(context.Background(), snapshots.Key{Target: "fresh", Kind: "heap", Time: t0.Add(time.Minute)}, loadCapture(t, "heap-2"), 0))
 	dr := runProfile(t, d, map[string]any{"target": "fresh", "baseline": "rangeStart"})
@@ -365,7 +275,7 @@ func TestProfileWithoutSnapshotStoreIsAClearError(t *testing.T) {
 func TestProfileCPUMergeIsBounded(t *testing.T) {
 	d := profileDatasource(t)
 	d.settings.ProfileIntervals[models.ProfileCPU] = time.Minute
-	st := d.snapshots.(*fakeSnapshots)
+	st := d.snapshots
 	cpu := loadCapture(t, "cpu-1")
 	for i := range maxMergedProfiles + 5 {
 		key := snapshots.Key{Target: "fresh", Kind: "cpu", Time: t0.Add(-29*time.Second + time.Duration(i)*100*time.Millisecond)}

@@ -140,3 +140,14 @@ func TestPinsResourceCreatesListsAndDeletesPins(t *testing.T) {
 	resp = callResource(t, d, "DELETE", "pins?name=before+deploy", nil)
 	assert.Equal(t, http.StatusNotFound, resp.Status)
 }
+
+func TestGoroutineStatesResourceListsTheBuckets(t *testing.T) {
+	d, _ := newResourceTestDatasource(t)
+	resp := callResource(t, d, "GET", "goroutine-states", nil)
+	require.Equal(t, http.StatusOK, resp.Status)
+	var states []string
+	require.NoError(t, json.Unmarshal(resp.Body, &states))
+	assert.Contains(t, states, "chan_send")
+	assert.Contains(t, states, "select")
+	assert.Equal(t, "running", states[0])
+}

@@ -27,9 +27,9 @@ import (
 
 const mib = 1 << 20
 
-// fakeSnapshots is an in-memory snapshots.Reader holding encoded profiles, so that every
+// suspectSnapshots is an in-memory snapshots.Reader holding encoded profiles, so that every
 // Profile call decodes a fresh copy as a real store would.
-type fakeSnapshots struct {
+type suspectSnapshots struct {
 	stored map[snapshots.Key][]byte
 	// gone are keys that List still returns but retention removed before Profile.
 	gone       map[snapshots.Key]bool
@@ -39,11 +39,11 @@ type fakeSnapshots struct {
 	delay func(snapshots.Key) time.Duration
 }
 
-func newFakeSnapshots() *fakeSnapshots {
-	return &fakeSnapshots{stored: map[snapshots.Key][]byte{}, gone: map[snapshots.Key]bool{}}
+func newSuspectSnapshots() *suspectSnapshots {
+	return &suspectSnapshots{stored: map[snapshots.Key][]byte{}, gone: map[snapshots.Key]bool{}}
 }
 
-func (f *fakeSnapshots) put(t *testing.T, target string, at time.Time, p *profile.Profile) snapshots.Key {
+func (f *suspectSnapshots) put(t *testing.T, target string, at time.Time, p *profile.Profile) snapshots.Key {
 	t.Helper()
 	var buf bytes.Buffer
 	require.NoError(t, p.Write(&buf))
@@ -52,7 +52,7 @@ func (f *fakeSnapshots) put(t *testing.T, target string, at time.Time, p *profil
 	return k
 }
 
-func (f *fakeSnapshots) List(_ context.Context, target, kind string, from, to time.Time) ([]snapshots.Meta, error) {
+func (f *suspectSnapshots) List(_ context.Context, target, kind string, from, to time.Time) ([]snapshots.Meta, error) {
 	if f.listErr != nil {
 		return nil, f.listErr
 	}
@@ -66,7 +66,7 @@ func (f *fakeSnapshots) List(_ context.Context, target, kind string, from, to ti
 	return out, nil
 }
 
-func (f *fakeSnapshots) Nearest(ctx context.Context, target, kind string, at time.Time) (snapshots.Meta, error) {
+func (f *suspectSnapshots) Nearest(ctx context.Context, target, kind string, at time.Time) (snapshots.Meta, error) {
 	ms, err := f.List(ctx, target, kind, time.Time{}, at)
 	if err != nil || len(ms) == 0 {
 		return snapshots.Meta{}, errors.Join(err, snapshots.ErrNotFound)
@@ -74,7 +74,7 @@ func (f *fakeSnapshots) Nearest(ctx context.Context, target, kind string, at tim
 	return ms[len(ms)-1], nil
 }
 
-func (f *fakeSnapshots) Profile(_ context.Context, key snapshots.Key) (*profile.Profile, error) {
+func (f *suspectSnapshots) Profile(_ context.Context, key snapshots.Key) (*profile.Profile, error) {
 	if f.delay != nil {
 		time.Sleep(f.delay(key))
 	}
@@ -88,7 +88,7 @@ func (f *fakeSnapshots) Profile(_ context.Context, key snapshots.Key) (*profile.
 	return profile.ParseData(raw)
 }
 
-func (f *fakeSnapshots) Blob(context.Context, snapshots.Key) ([]byte, error) {
+func (f *suspectSnapshots) Blob(context.Context, snapshots.Key) ([]byte, error) {
 	return nil, snapshots.ErrNotFound
 }
 
@@ -125,9 +125,9 @@ func heapSnapshot(at time.Time, buildID string, sites map[string][4]int64) *prof
 func snapAt(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }
 
 // seededSuspects stores six snapshots of api (a leak, churn and a constant site) and two of db.
-func seededSuspects(t *testing.T) (*suspectsQuerier, *fakeSnapshots) {
+func seededSuspects(t *testing.T) (*suspectsQuerier, *suspectSnapshots) {
 	t.Helper()
-	f := newFakeSnapshots()
+	f := newSuspectSnapshots()
 	churnInuse := []int64{8192, 4096, 12288, 4096, 8192, 4096}
 	for i := range 6 {
 		leak := int64(i+1) * mib
@@ -222,7 +222,7 @@ func TestSuspectsFewSnapshotsGetANotice(t *testing.T) {
 }
 
 func TestSuspectsRestartGetsANotice(t *testing.T) {
-	f := newFakeSnapshots()
+	f := newSuspectSnapshots()
 	for i := range 6 {
 		j := int64(i%3 + 1)
 		f.put(t, "api", snapAt(i), heapSnapshot(snapAt(i), "b1", map[string][4]int64{"main.leak": {j, j * mib, j, j * mib}}))
@@ -247,7 +247,7 @@ func TestSuspectsSkipSnapshotsRemovedWhileReading(t *testing.T) {
 
 func TestSuspectsErrorsArePerQuery(t *testing.T) {
 	for name, tc := range map[string]struct {
-		prepare func(s *suspectsQuerier, f *fakeSnapshots)
+		prepare func(s *suspectsQuerier, f *suspectSnapshots)
 		q       map[string]any
 		status  backend.Status
 		want    string
@@ -256,15 +256,15 @@ func TestSuspectsErrorsArePerQuery(t *testing.T) {
 			`unknown target "payments": it is not configured in this data source`},
 		"template variable": {nil, map[string]any{"target": "$target"}, backend.StatusBadRequest, "template variable"},
 		"several targets":   {nil, map[string]any{"target": "/api|db/"}, backend.StatusBadRequest, `target "/api|db/" selects 2 targets; a suspects query ranks one`},
-		"no targets": {func(s *suspectsQuerier, _ *fakeSnapshots) { s.targets = nil }, map[string]any{}, backend.StatusBadRequest,
+		"no targets": {func(s *suspectsQuerier, _ *suspectSnapshots) { s.targets = nil }, map[string]any{}, backend.StatusBadRequest,
 			"no targets are configured"},
-		"no snapshot storage": {func(s *suspectsQuerier, _ *fakeSnapshots) { s.snapshots = nil }, map[string]any{}, backend.StatusNotImplemented,
+		"no snapshot storage": {func(s *suspectsQuerier, _ *suspectSnapshots) { s.snapshots = nil }, map[string]any{}, backend.StatusNotImplemented,
 			"this data source instance has no snapshot storage"},
-		"list fails": {func(_ *suspectsQuerier, f *fakeSnapshots) { f.listErr = errors.New("disk on fire") }, map[string]any{}, backend.StatusInternal,
+		"list fails": {func(_ *suspectsQuerier, f *suspectSnapshots) { f.listErr = errors.New("disk on fire") }, map[string]any{}, backend.StatusInternal,
 			`listing the heap snapshots of target "api": disk on fire`},
-		"read fails": {func(_ *suspectsQuerier, f *fakeSnapshots) { f.profileErr = errors.New("checksum mismatch") }, map[string]any{}, backend.StatusInternal,
+		"read fails": {func(_ *suspectsQuerier, f *suspectSnapshots) { f.profileErr = errors.New("checksum mismatch") }, map[string]any{}, backend.StatusInternal,
 			`reading the heap snapshot of target "api" at 2026-11-01T12:00:00Z: checksum mismatch`},
-		"sample types differ": {func(_ *suspectsQuerier, f *fakeSnapshots) {
+		"sample types differ": {func(_ *suspectsQuerier, f *suspectSnapshots) {
 			p := heapSnapshot(snapAt(3), "b1", map[string][4]int64{"main.a": {1, 1, 1, 1}})
 			p.SampleType[3].Unit = "kilobytes"
 			f.put(t, "api", snapAt(3), p)
@@ -300,7 +300,7 @@ func TestHandleSuspectsIsRoutedAndRejectsBadQueriesAlone(t *testing.T) {
 }
 
 func TestReadInOrderKeepsListOrderWithBoundedReads(t *testing.T) {
-	f := newFakeSnapshots()
+	f := newSuspectSnapshots()
 	for i := range 12 {
 		f.put(t, "api", snapAt(i), heapSnapshot(snapAt(i), "b1", map[string][4]int64{"main.a": {1, 1, 1, 1}}))
 	}
@@ -332,7 +332,7 @@ func TestReadInOrderKeepsListOrderWithBoundedReads(t *testing.T) {
 }
 
 func TestReadInOrderStopsAtTheFirstError(t *testing.T) {
-	f := newFakeSnapshots()
+	f := newSuspectSnapshots()
 	for i := range 50 {
 		f.put(t, "api", snapAt(i), heapSnapshot(snapAt(i), "b1", map[string][4]int64{"main.a": {1, 1, 1, 1}}))
 	}
@@ -371,7 +371,7 @@ func BenchmarkSuspectsQuery24h(b *testing.B) {
 			leak = i
 		}
 	}
-	f := newFakeSnapshots()
+	f := newSuspectSnapshots()
 	p := base.Copy()
 	var buf bytes.Buffer
 	for i := range 24 * 60 {
