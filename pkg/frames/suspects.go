@@ -45,30 +45,38 @@ func SuspectsTable(res *suspects.Result) *data.Frame {
 		firstSeen[i], inuse[i], objects[i] = s.FirstSeen.UTC(), s.InuseSpace, s.InuseObjects
 	}
 	fields := []*data.Field{
-		data.NewField("Rank", nil, rank),
-		data.NewField("Function", nil, function),
+		named(data.NewField("rank", nil, rank), "Rank"),
+		named(data.NewField("function", nil, function), "Function"),
 	}
 	if res.By == suspects.ByStack {
-		fields = append(fields, data.NewField("Stack", nil, stack))
+		fields = append(fields, named(data.NewField("stack", nil, stack), "Stack"))
 	}
 	fields = append(fields,
-		withUnit(data.NewField("Score", nil, score), unitBytesPerHour,
+		withUnit(data.NewField("score", nil, score), "Score", unitBytesPerHour,
 			"space slope × net direction of the steps, max(2·monotonicity − 1, 0)"),
-		withUnit(data.NewField("Space slope", nil, slope), unitBytesPerHour, "Theil–Sen slope of inuse_space"),
-		withUnit(data.NewField("Objects slope", nil, objSlope), unitObjectsPerHour, "Theil–Sen slope of inuse_objects"),
-		withUnit(data.NewField("Monotonicity", nil, mono), unitRatio, "share of the changing snapshot-to-snapshot steps that grew"),
-		withUnit(data.NewField("Growth", nil, growth), unitBytes, "inuse_space gained over the range"),
-		withUnit(data.NewField("Growth share", nil, share), unitRatio, "share of the growth of every site that grew"),
-		withUnit(data.NewField("Retention", nil, retention), unitRatio, "inuse_space / alloc_space in the latest snapshot"),
-		withUnit(data.NewField("First seen", nil, firstSeen), "", "first snapshot in which the site held memory"),
-		withUnit(data.NewField("In-use space", nil, inuse), unitBytes, "latest inuse_space"),
-		withUnit(data.NewField("In-use objects", nil, objects), unitCount, "latest inuse_objects"),
+		withUnit(data.NewField("space_slope", nil, slope), "Space slope", unitBytesPerHour, "Theil–Sen slope of inuse_space"),
+		withUnit(data.NewField("objects_slope", nil, objSlope), "Objects slope", unitObjectsPerHour, "Theil–Sen slope of inuse_objects"),
+		withUnit(data.NewField("monotonicity", nil, mono), "Monotonicity", unitRatio, "share of the changing snapshot-to-snapshot steps that grew"),
+		withUnit(data.NewField("growth", nil, growth), "Growth", unitBytes, "inuse_space gained over the range"),
+		withUnit(data.NewField("growth_share", nil, share), "Growth share", unitRatio, "share of the growth of every site that grew"),
+		withUnit(data.NewField("retention", nil, retention), "Retention", unitRatio, "inuse_space / alloc_space in the latest snapshot"),
+		withUnit(data.NewField("first_seen", nil, firstSeen), "First seen", "", "first snapshot in which the site held memory"),
+		withUnit(data.NewField("in_use_space", nil, inuse), "In-use space", unitBytes, "latest inuse_space"),
+		withUnit(data.NewField("in_use_objects", nil, objects), "In-use objects", unitCount, "latest inuse_objects"),
 	)
 	return data.NewFrame("suspects", fields...).SetMeta(&data.FrameMeta{PreferredVisualization: data.VisTypeTable})
 }
 
-func withUnit(f *data.Field, unit, description string) *data.Field {
-	f.Config = &data.FieldConfig{Unit: unit, Description: description}
+// withUnit gives a column its display name, unit and description; the field names stay
+// snake_case like the other tables', so transformations and alert expressions can rely on them.
+func withUnit(f *data.Field, display, unit, description string) *data.Field {
+	f.Config = &data.FieldConfig{DisplayName: display, Unit: unit, Description: description}
+	return f
+}
+
+// named gives a column its display name.
+func named(f *data.Field, display string) *data.Field {
+	f.Config = &data.FieldConfig{DisplayName: display}
 	return f
 }
 

@@ -68,17 +68,17 @@ func TestSuspectsSeriesGolden(t *testing.T) {
 func TestSuspectsTableColumns(t *testing.T) {
 	f := SuspectsTable(ranking(suspects.ByFunction))
 	require.Equal(t, 2, f.Rows())
-	_, idx := f.FieldByName("Stack")
+	_, idx := f.FieldByName("stack")
 	assert.Equal(t, -1, idx, "no stack column when ranking by function")
 	for name, unit := range map[string]string{
-		"Score": "si:B/h", "Space slope": "si:B/h", "Objects slope": "si:objects/h", "Monotonicity": "percentunit",
-		"Growth share": "percentunit", "Retention": "percentunit", "In-use space": "bytes", "Growth": "bytes",
+		"score": "si:B/h", "space_slope": "si:B/h", "objects_slope": "si:objects/h", "monotonicity": "percentunit",
+		"growth_share": "percentunit", "retention": "percentunit", "in_use_space": "bytes", "growth": "bytes",
 	} {
 		fld, _ := f.FieldByName(name)
 		require.NotNil(t, fld, name)
 		assert.Equal(t, unit, fld.Config.Unit, name)
 	}
-	fld, _ := f.FieldByName("Function")
+	fld, _ := f.FieldByName("function")
 	assert.Equal(t, "main.alloc", fld.At(0))
 
 	empty := SuspectsTable(&suspects.Result{By: suspects.ByStack})

@@ -165,7 +165,7 @@ func TestSuspectsTableGolden(t *testing.T) {
 	experimental.CheckGoldenJSONResponse(t, "testdata", "suspects_table", &dr, *update)
 
 	f := dr.Frames[0]
-	fn, _ := f.FieldByName("Function")
+	fn, _ := f.FieldByName("function")
 	assert.Equal(t, "main.leakIntoRegistry", fn.At(0), "the leak ranks first")
 	assert.Empty(t, f.Meta.Notices)
 }
@@ -233,7 +233,7 @@ func TestSuspectsRestartGetsANotice(t *testing.T) {
 	require.Len(t, dr.Frames[0].Meta.Notices, 1)
 	assert.Equal(t, `target "api" restarted at 2026-11-01T12:03:00Z (cumulative alloc_objects fell from 3 to 1): steps, slopes and growth are computed within each process`,
 		dr.Frames[0].Meta.Notices[0].Text)
-	mono, _ := dr.Frames[0].FieldByName("Monotonicity")
+	mono, _ := dr.Frames[0].FieldByName("monotonicity")
 	assert.Equal(t, 1.0, mono.At(0), "the drop at the restart is no step down")
 }
 
@@ -400,7 +400,7 @@ func BenchmarkSuspectsQuery24h(b *testing.B) {
 			for b.Loop() {
 				dr := s.query(context.Background(), q, dq)
 				require.NoError(b, dr.Error)
-				fn, _ := dr.Frames[0].FieldByName("Function")
+				fn, _ := dr.Frames[0].FieldByName("function")
 				require.Equal(b, leakFunc, fn.At(0))
 			}
 		})

@@ -6,7 +6,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -184,4 +186,31 @@ func (p *pluginProc) checkHealth(t *testing.T, s settings) *backend.CheckHealthR
 	resp, err := p.diag.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: backend.ToProto().PluginContext(pc)})
 	require.NoError(t, err)
 	return backend.FromProto().CheckHealthResponse(resp)
+}
+
+// callResource sends a GET resource call, as the editors do through Grafana.
+func (p *pluginProc) callResource(t *testing.T, s settings, pathAndQuery string) (int, []byte) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	path, _, _ := strings.Cut(pathAndQuery, "?")
+	stream, err := p.res.CallResource(ctx, &pluginv2.CallResourceRequest{
+		PluginContext: backend.ToProto().PluginContext(s.pluginContext()),
+		Path:          path, Method: "GET", Url: pathAndQuery,
+	})
+	require.NoError(t, err)
+	var status int
+	var body []byte
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		require.NoError(t, err)
+		if msg.Code != 0 {
+			status = int(msg.Code)
+		}
+		body = append(body, msg.Body...)
+	}
+	return status, body
 }
