@@ -27,6 +27,9 @@ interface ComboFieldProps {
  */
 export function ComboField(p: ComboFieldProps) {
   const labelId = `${p.id}-label`;
+  // Combobox does not show a value that arrives after it mounted empty (e.g. the first target,
+  // once the targets are loaded): it is mounted afresh when the value appears or goes.
+  const key = p.value === undefined ? 'empty' : 'set';
   const common = {
     id: p.id,
     'aria-labelledby': labelId,
@@ -48,9 +51,9 @@ export function ComboField(p: ComboFieldProps) {
       error={p.error}
     >
       {p.clearable ? (
-        <Combobox {...common} isClearable onChange={(o) => p.onChange(o?.value || undefined)} />
+        <Combobox key={key} {...common} isClearable onChange={(o) => p.onChange(o?.value || undefined)} />
       ) : (
-        <Combobox {...common} onChange={(o) => p.onChange(o.value)} />
+        <Combobox key={key} {...common} onChange={(o) => p.onChange(o.value)} />
       )}
     </InlineField>
   );

@@ -58,7 +58,7 @@ export function SnapshotActions({ refId, datasource, ctx, profileType, at, shown
       <InlineField
         label={s.pinName}
         labelWidth={LABEL_WIDTH}
-        tooltip="Pinned snapshots are kept by retention and can be a diff baseline."
+        tooltip="Pin the snapshot the query shows: pinned snapshots are kept by retention and can be a diff baseline. Needs a snapshot stored in the range."
         invalid={Boolean(pinError)}
         error={pinError}
       >
@@ -74,7 +74,6 @@ export function SnapshotActions({ refId, datasource, ctx, profileType, at, shown
         variant="secondary"
         icon="gf-pin"
         disabled={!shown || name.trim() === '' || pin.status === 'saving'}
-        tooltip={shown ? undefined : 'No snapshot is stored in the range'}
         onClick={save}
       >
         {s.pinButton}
