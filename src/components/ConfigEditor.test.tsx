@@ -1,32 +1,13 @@
-import React, { useState } from 'react';
-import { render, screen } from '@testing-library/react';
+import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
-import { Settings, settingsFixture } from '../test/settings';
-import { ConfigEditor } from './ConfigEditor';
+import { renderConfigEditor } from '../test/configEditor';
+import { settingsFixture } from '../test/settings';
 import { selectors } from './selectors';
 
 const settings = settingsFixture;
 
-/** renderEditor renders the editor the way Grafana does: every change is fed back as the new options. */
-function renderEditor(initial: Settings = settings()) {
-  const onOptionsChange = jest.fn<void, [Settings]>();
-  function Harness() {
-    const [options, setOptions] = useState(initial);
-    return (
-      <ConfigEditor
-        options={options}
-        onOptionsChange={(next) => {
-          onOptionsChange(next);
-          setOptions(next);
-        }}
-      />
-    );
-  }
-  render(<Harness />);
-  const lastOptions = () => onOptionsChange.mock.calls[onOptionsChange.mock.calls.length - 1][0];
-  return { onOptionsChange, lastOptions };
-}
+const renderEditor = renderConfigEditor;
 
 const t = selectors.config.targets;
 
