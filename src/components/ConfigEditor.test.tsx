@@ -1,8 +1,8 @@
 import { screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
 
 import { renderConfigEditor } from '../test/configEditor';
 import { settingsFixture } from '../test/settings';
+import { EDITOR_TEST_TIMEOUT_MS, setupUser } from '../test/user';
 import { selectors } from './selectors';
 
 const settings = settingsFixture;
@@ -11,10 +11,8 @@ const renderEditor = renderConfigEditor;
 
 const t = selectors.config.targets;
 
-// Every keystroke re-renders the whole editor through the harness: skip user-event's
-// per-key timer, and leave slow CI machines more than jest's default 5s per test.
-const user = userEvent.setup({ delay: null });
-jest.setTimeout(20000);
+const user = setupUser();
+jest.setTimeout(EDITOR_TEST_TIMEOUT_MS);
 
 describe('ConfigEditor', () => {
   it('adds a target to jsonData', async () => {

@@ -1,10 +1,10 @@
 import { screen, waitFor, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
 import { CoreApp } from '@grafana/data';
 
 import { QueryType } from '../types/query';
 import { installComboboxShims } from '../test/jsdomShims';
 import { makeDataSource, renderEditor } from '../test/queryEditor';
+import { EDITOR_TEST_TIMEOUT_MS, setupUser } from '../test/user';
 import { selectors } from './selectors';
 
 jest.mock('@grafana/runtime', () => ({
@@ -17,8 +17,8 @@ jest.mock('@grafana/runtime', () => ({
 
 beforeAll(installComboboxShims);
 
-const user = userEvent.setup({ delay: null });
-jest.setTimeout(20000);
+const user = setupUser();
+jest.setTimeout(EDITOR_TEST_TIMEOUT_MS);
 
 describe('QueryEditor', () => {
   it('starts new queries with heap_inuse of every target', () => {

@@ -9,7 +9,7 @@ import { PprofQuery } from '../types/query';
 import { MetricInfo, PinInfo, ProfileTypeInfo, TargetInfo } from '../types/resources';
 
 // The editors render many Comboboxes; on a loaded CI machine a menu can take over a second to open.
-configure({ asyncUtilTimeout: 5000 });
+configure({ asyncUtilTimeout: 5000, defaultHidden: true });
 
 export const TARGETS: TargetInfo[] = [
   { name: 'api', labels: { env: 'prod' } },

@@ -1,15 +1,15 @@
 import { screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
 
 import { renderConfigEditor } from '../../test/configEditor';
 import { settingsFixture } from '../../test/settings';
+import { EDITOR_TEST_TIMEOUT_MS, setupUser } from '../../test/user';
 import { selectors } from '../selectors';
 
 const p = selectors.config.profiles;
 const MIB = 1 << 20;
 
-const user = userEvent.setup({ delay: null });
-jest.setTimeout(20000);
+const user = setupUser();
+jest.setTimeout(EDITOR_TEST_TIMEOUT_MS);
 
 const field = (label: string) => screen.getByLabelText(label);
 

@@ -1,9 +1,9 @@
 import { screen, waitFor, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
 
 import { GoroutinesQuery, QueryType } from '../../types/query';
 import { installComboboxShims } from '../../test/jsdomShims';
 import { makeDataSource, renderEditor } from '../../test/queryEditor';
+import { EDITOR_TEST_TIMEOUT_MS, setupUser } from '../../test/user';
 import { selectors } from '../selectors';
 import { WAIT_NOTE } from './GoroutinesQueryEditor';
 
@@ -14,8 +14,8 @@ jest.mock('@grafana/runtime', () => ({
 
 beforeAll(installComboboxShims);
 
-const user = userEvent.setup({ delay: null });
-jest.setTimeout(30000);
+const user = setupUser();
+jest.setTimeout(EDITOR_TEST_TIMEOUT_MS);
 
 const s = selectors.query.goroutines;
 const goroutines = (q: Partial<GoroutinesQuery> = {}): GoroutinesQuery => ({

@@ -1,9 +1,9 @@
 import { screen, waitFor, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
 
 import { QueryType, SuspectsQuery } from '../../types/query';
 import { installComboboxShims } from '../../test/jsdomShims';
 import { makeDataSource, renderEditor } from '../../test/queryEditor';
+import { EDITOR_TEST_TIMEOUT_MS, setupUser } from '../../test/user';
 import { selectors } from '../selectors';
 
 jest.mock('@grafana/runtime', () => ({
@@ -13,8 +13,8 @@ jest.mock('@grafana/runtime', () => ({
 
 beforeAll(installComboboxShims);
 
-const user = userEvent.setup({ delay: null });
-jest.setTimeout(30000);
+const user = setupUser();
+jest.setTimeout(EDITOR_TEST_TIMEOUT_MS);
 
 const s = selectors.query.suspects;
 const suspects = (q: Partial<SuspectsQuery> = {}): SuspectsQuery => ({

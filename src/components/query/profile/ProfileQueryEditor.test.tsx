@@ -1,10 +1,10 @@
 import { screen, waitFor, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
 
 import { ProfileQuery, QueryType } from '../../../types/query';
 import { SnapshotInfo } from '../../../types/resources';
 import { installComboboxShims } from '../../../test/jsdomShims';
 import { RANGE, makeDataSource, renderEditor } from '../../../test/queryEditor';
+import { EDITOR_TEST_TIMEOUT_MS, setupUser } from '../../../test/user';
 import { selectors } from '../../selectors';
 
 jest.mock('@grafana/runtime', () => ({
@@ -17,8 +17,8 @@ jest.mock('@grafana/runtime', () => ({
 
 beforeAll(installComboboxShims);
 
-const user = userEvent.setup({ delay: null });
-jest.setTimeout(30000);
+const user = setupUser();
+jest.setTimeout(EDITOR_TEST_TIMEOUT_MS);
 
 const s = selectors.query.profile;
 const minute = 60_000;
