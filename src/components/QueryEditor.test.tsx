@@ -118,7 +118,7 @@ describe('QueryEditor', () => {
       expect(
         within(group)
           .getAllByRole('radio')
-          .map((r) => r.closest('div')?.textContent)
+          .map((r) => r.closest('div')?.textContent?.trim())
       ).toEqual(['Runtime', 'Profile', 'Suspects', 'Goroutines']);
       expect(typeRadio('Runtime')).toBeChecked();
     });

@@ -2,17 +2,14 @@ import React from 'react';
 import { InlineField, InlineFieldRow, Input } from '@grafana/ui';
 
 import { parseDurationMs } from '../../../duration';
-import { ProfileQuery } from '../../../types/query';
 import { PinInfo } from '../../../types/resources';
 import { selectors } from '../../selectors';
 import { ComboField, LABEL_WIDTH, RadioField } from '../fields';
 import { ResourceState } from '../useResource';
-import { formatTime } from './snapshots';
+import { Baseline, DEFAULT_BASELINE_OFFSET, baselinePatch, pinOptions } from './baseline';
 import { ProfileContext, ProfileRowProps } from './types';
 
 const s = selectors.query.profile;
-
-type Baseline = NonNullable<ProfileQuery['baseline']>;
 
 const BASELINES: Array<{ label: string; value: Baseline; description: string }> = [
   { label: 'None', value: '', description: 'No diff' },
@@ -22,9 +19,6 @@ const BASELINES: Array<{ label: string; value: Baseline; description: string }> 
   { label: 'Target', value: 'target', description: 'The same time on another target, e.g. canary vs stable' },
 ];
 
-/** DEFAULT_BASELINE_OFFSET is what choosing an offset baseline starts with, so the diff runs at once. */
-export const DEFAULT_BASELINE_OFFSET = '1h';
-
 interface Props extends ProfileRowProps {
   ctx: ProfileContext;
   pins: ResourceState<PinInfo>;
@@ -33,24 +27,14 @@ interface Props extends ProfileRowProps {
 /** BaselineRow turns the query into a diff against a baseline snapshot (go tool pprof -diff_base). */
 export function BaselineRow({ query, change, onRunQuery, ctx, pins }: Props) {
   const baseline = query.baseline ?? '';
-  // Pins are stored per snapshot kind: allocs queries read heap snapshots, so they diff against heap pins.
-  const kinds = [ctx.info?.type, ctx.info?.storedAs].filter(Boolean);
-  const pinChoices = pins.value
-    .filter((p) => p.target === ctx.target && kinds.includes(p.kind))
-    .map((p) => ({ label: p.name, value: p.name, description: formatTime(p.time) }));
+  const pinChoices = pinOptions(pins.value, ctx.target, ctx.info);
   const offsetMs = query.baselineOffset ? parseDurationMs(query.baselineOffset) : undefined;
   const offsetError =
     query.baselineOffset && !query.baselineOffset.includes('$') && !(offsetMs && offsetMs > 0)
       ? 'Enter a duration such as 1h or 1d'
       : undefined;
 
-  const pick = (next: Baseline) =>
-    change({
-      baseline: next || undefined,
-      baselineOffset: next === 'offset' ? (query.baselineOffset ?? DEFAULT_BASELINE_OFFSET) : undefined,
-      baselinePin: next === 'pin' ? query.baselinePin : undefined,
-      baselineTarget: next === 'target' ? query.baselineTarget : undefined,
-    });
+  const pick = (next: Baseline) => change(baselinePatch(query, next));
 
   return (
     <InlineFieldRow>
