@@ -264,6 +264,17 @@ describe('ProfileQueryEditor', () => {
     });
   });
 
+  it('offers no download or pin before a target is configured', async () => {
+    const datasource = makeDataSource();
+    datasource.getTargets = jest.fn().mockResolvedValue([]);
+    renderEditor(profile(), datasource);
+    await waitFor(() => expect(datasource.getTargets).toHaveBeenCalled());
+
+    expect(screen.queryByRole('link', { name: s.download })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: s.pinButton })).not.toBeInTheDocument();
+    expect(datasource.getProfileTypes).not.toHaveBeenCalled();
+  });
+
   describe('pin', () => {
     it('pins the shown snapshot under a name and reloads the pins', async () => {
       const datasource = makeDataSource();

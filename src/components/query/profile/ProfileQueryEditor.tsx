@@ -54,15 +54,18 @@ export function ProfileQueryEditor({ query, datasource, onChange, onRunQuery, ra
       <SnapshotRow {...rowProps} ctx={ctx} snapshots={snapshots} />
       <FilterRow {...rowProps} />
       <BaselineRow {...rowProps} ctx={ctx} pins={pins} />
-      <SnapshotActions
-        refId={query.refId}
-        datasource={datasource}
-        ctx={ctx}
-        profileType={profileType}
-        at={query.at}
-        shown={shownSnapshot(snapshots.value, query.at, to)}
-        onPinned={pins.reload}
-      />
+      {/* Without a target (none configured yet) there is no snapshot to download or pin. */}
+      {target && (
+        <SnapshotActions
+          refId={query.refId}
+          datasource={datasource}
+          ctx={ctx}
+          profileType={profileType}
+          at={query.at}
+          shown={shownSnapshot(snapshots.value, query.at, to)}
+          onPinned={pins.reload}
+        />
+      )}
     </>
   );
 }
