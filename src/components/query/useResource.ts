@@ -30,7 +30,8 @@ function useResource<T>(load: () => Promise<T[]>): ResourceState<T> {
   return { value: state.value, loading, error: loading ? undefined : state.error };
 }
 
-function errorText(err: unknown): string {
+/** errorText is the message of a failed backend request: the backend's own message when it sent one. */
+export function errorText(err: unknown): string {
   if (err && typeof err === 'object') {
     const e = err as { data?: { message?: string }; message?: string };
     return e.data?.message ?? e.message ?? 'request failed';

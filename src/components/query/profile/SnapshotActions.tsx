@@ -6,6 +6,7 @@ import { DataSource } from '../../../datasource';
 import { SnapshotInfo } from '../../../types/resources';
 import { selectors } from '../../selectors';
 import { LABEL_WIDTH } from '../fields';
+import { errorText } from '../useResource';
 import { parseAt } from './snapshots';
 import { ProfileContext } from './types';
 
@@ -47,8 +48,7 @@ export function SnapshotActions({ refId, datasource, ctx, profileType, at, shown
       setName('');
       onPinned();
     } catch (err) {
-      const e = err as { data?: { message?: string }; message?: string };
-      setPin({ status: 'failed', error: e?.data?.message ?? e?.message ?? String(err) });
+      setPin({ status: 'failed', error: errorText(err) });
     }
   };
 
