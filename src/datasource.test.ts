@@ -4,7 +4,7 @@ import { TemplateSrv } from '@grafana/runtime';
 import { DataSource } from './datasource';
 import { interpolateTargets } from './templating';
 import { PprofOptions } from './types/config';
-import { QueryType, RuntimeQuery } from './types/query';
+import { GoroutinesQuery, PprofQuery, ProfileQuery, QueryType, RuntimeQuery, SuspectsQuery } from './types/query';
 
 /**
  * fakeTemplateSrv replaces `$name` by the variable's values the way Grafana does: a
@@ -21,6 +21,10 @@ function fakeTemplateSrv(variables: Record<string, string | string[]>): Pick<Tem
         if (typeof format === 'function') {
           return format(value);
         }
+        if (format === 'regex') {
+          const escape = (v: string) => v.replace(/[\\^$*+?.()|[\]{}]/g, '\\$&');
+          return Array.isArray(value) ? `(${value.map(escape).join('|')})` : escape(value);
+        }
         return Array.isArray(value) ? value.join(',') : value;
       })
     ),
@@ -28,13 +32,15 @@ function fakeTemplateSrv(variables: Record<string, string | string[]>): Pick<Tem
 }
 
 let mockTemplateSrv: Pick<TemplateSrv, 'replace'> = fakeTemplateSrv({});
+const mockDelete = jest.fn();
 jest.mock('@grafana/runtime', () => ({
   ...jest.requireActual('@grafana/runtime'),
   getTemplateSrv: () => mockTemplateSrv,
+  getBackendSrv: () => ({ delete: mockDelete }),
 }));
 
 function dataSource() {
-  return new DataSource({ jsonData: {} } as DataSourceInstanceSettings<PprofOptions>);
+  return new DataSource({ uid: 'pprof-uid', jsonData: {} } as DataSourceInstanceSettings<PprofOptions>);
 }
 
 const query = (q: Partial<RuntimeQuery>): RuntimeQuery => ({ refId: 'A', queryType: QueryType.Runtime, ...q });
@@ -104,5 +110,142 @@ describe('DataSource', () => {
     await expect(ds.getMetrics()).resolves.toEqual([]);
     expect(getResource).toHaveBeenNthCalledWith(1, 'targets');
     expect(getResource).toHaveBeenNthCalledWith(2, 'metrics');
+  });
+});
+
+describe('DataSource with profile, suspects and goroutines queries', () => {
+  const profile = (q: Partial<ProfileQuery>): ProfileQuery => ({ refId: 'A', queryType: QueryType.Profile, ...q });
+
+  it("applies template variables to the profile query's targets, times and regexes", () => {
+    mockTemplateSrv = fakeTemplateSrv({
+      svc: 'api',
+      canary: 'api-canary',
+      fn: ['main.(*T).leak', 'main.run'],
+      off: '1h',
+    });
+
+    const applied = dataSource().applyTemplateVariables(
+      profile({
+        target: '$svc',
+        baseline: 'target',
+        baselineTarget: '$canary',
+        baselineOffset: '$off',
+        focus: '^$fn$',
+        ignore: 'runtime\\.$',
+        profileType: 'heap',
+      }),
+      {}
+    );
+
+    expect(applied).toEqual(
+      profile({
+        target: 'api',
+        baseline: 'target',
+        baselineTarget: 'api-canary',
+        baselineOffset: '1h',
+        focus: '^(main\\.\\(\\*T\\)\\.leak|main\\.run)$',
+        ignore: 'runtime\\.$',
+        profileType: 'heap',
+      })
+    );
+  });
+
+  it('applies template variables to the suspects target and the goroutines targets', () => {
+    mockTemplateSrv = fakeTemplateSrv({ svc: 'api', all: ['api', 'worker'], stale: '30m' });
+    const ds = dataSource();
+
+    const suspects: SuspectsQuery = { refId: 'A', queryType: QueryType.Suspects, target: '$svc', topN: 5 };
+    expect(ds.applyTemplateVariables(suspects, {})).toEqual({ ...suspects, target: 'api' });
+
+    const goroutines: GoroutinesQuery = {
+      refId: 'A',
+      queryType: QueryType.Goroutines,
+      targets: ['$all'],
+      staleThreshold: '$stale',
+      output: 'verdicts',
+    };
+    expect(ds.applyTemplateVariables(goroutines, {})).toEqual({
+      ...goroutines,
+      targets: ['api', 'worker'],
+      staleThreshold: '30m',
+    });
+  });
+
+  it('reads a query without a type as a runtime query', () => {
+    mockTemplateSrv = fakeTemplateSrv({});
+
+    const applied = dataSource().applyTemplateVariables({ refId: 'A', targets: ['api'] } as unknown as PprofQuery, {});
+
+    expect(applied).toEqual(query({ targets: ['api'] }));
+  });
+
+  it('holds back a diff until its baseline is complete', () => {
+    const ds = dataSource();
+
+    expect(ds.filterQuery(profile({}))).toBe(true);
+    expect(ds.filterQuery(profile({ baseline: 'rangeStart' }))).toBe(true);
+    expect(ds.filterQuery(profile({ baseline: 'offset' }))).toBe(false);
+    expect(ds.filterQuery(profile({ baseline: 'offset', baselineOffset: ' ' }))).toBe(false);
+    expect(ds.filterQuery(profile({ baseline: 'offset', baselineOffset: '1h' }))).toBe(true);
+    expect(ds.filterQuery(profile({ baseline: 'pin' }))).toBe(false);
+    expect(ds.filterQuery(profile({ baseline: 'pin', baselinePin: 'before-release' }))).toBe(true);
+    expect(ds.filterQuery(profile({ baseline: 'target' }))).toBe(false);
+    expect(ds.filterQuery(profile({ baseline: 'target', baselineTarget: 'worker' }))).toBe(true);
+    expect(ds.filterQuery(profile({ hide: true }))).toBe(false);
+  });
+
+  it('reads profile types, snapshots, pins and goroutine states from the backend resources', async () => {
+    const ds = dataSource();
+    const getResource = jest
+      .spyOn(ds, 'getResource')
+      .mockResolvedValueOnce([{ type: 'heap' }])
+      .mockResolvedValueOnce([{ time: 1, rawBytes: 2, pins: [] }])
+      .mockResolvedValueOnce(null)
+      .mockResolvedValueOnce(['running', 'select']);
+
+    await expect(ds.getProfileTypes('api')).resolves.toEqual([{ type: 'heap' }]);
+    await expect(ds.getSnapshots('api', 'allocs', 1000, 2000)).resolves.toEqual([{ time: 1, rawBytes: 2, pins: [] }]);
+    await expect(ds.getPins()).resolves.toEqual([]);
+    await expect(ds.getGoroutineStates()).resolves.toEqual(['running', 'select']);
+
+    expect(getResource).toHaveBeenNthCalledWith(1, 'profile-types', { target: 'api' });
+    expect(getResource).toHaveBeenNthCalledWith(2, 'snapshots', {
+      target: 'api',
+      type: 'allocs',
+      from: 1000,
+      to: 2000,
+    });
+    expect(getResource).toHaveBeenNthCalledWith(3, 'pins');
+    expect(getResource).toHaveBeenNthCalledWith(4, 'goroutine-states');
+  });
+
+  it('creates and deletes pins', async () => {
+    const ds = dataSource();
+    const postResource = jest.spyOn(ds, 'postResource').mockResolvedValueOnce({});
+    mockDelete.mockResolvedValueOnce({});
+
+    await ds.createPin({ name: 'before-release', target: 'api', kind: 'heap', time: 1767362400000 });
+    await ds.deletePin('before release');
+
+    expect(postResource).toHaveBeenCalledWith('pins', {
+      name: 'before-release',
+      target: 'api',
+      kind: 'heap',
+      time: 1767362400000,
+    });
+    expect(mockDelete).toHaveBeenCalledWith('/api/datasources/uid/pprof-uid/resources/pins', undefined, {
+      params: { name: 'before release' },
+    });
+  });
+
+  it('links a snapshot download, the newest when no time is given', () => {
+    const ds = dataSource();
+
+    expect(ds.snapshotDownloadUrl({ target: 'api canary', profileType: 'heap', time: 1767362400000 })).toBe(
+      '/api/datasources/uid/pprof-uid/resources/snapshot?target=api+canary&type=heap&time=1767362400000'
+    );
+    expect(ds.snapshotDownloadUrl({ target: 'api', profileType: 'goroutine' })).toBe(
+      '/api/datasources/uid/pprof-uid/resources/snapshot?target=api&type=goroutine'
+    );
   });
 });

@@ -1,10 +1,18 @@
 import { CoreApp, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
-import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
+import { DataSourceWithBackend, config, getBackendSrv, getTemplateSrv } from '@grafana/runtime';
 
-import { interpolateTargets, interpolateText } from './templating';
+import { interpolateRegex, interpolateTargets, interpolateText } from './templating';
 import { PprofOptions } from './types/config';
-import { DEFAULT_QUERY, PprofQuery, QueryType } from './types/query';
-import { MetricInfo, TargetInfo } from './types/resources';
+import { DEFAULT_QUERY, PprofQuery, ProfileQuery, QueryType } from './types/query';
+import { MetricInfo, NewPin, PinInfo, ProfileTypeInfo, SnapshotInfo, TargetInfo } from './types/resources';
+
+/** SnapshotRef names one stored snapshot; without a time it is the newest one. */
+export interface SnapshotRef {
+  target: string;
+  profileType: string;
+  /** time is the snapshot's time in Unix milliseconds. */
+  time?: number;
+}
 
 /**
  * DataSource is the browser side of the data source. Every query runs in the backend, which
@@ -22,17 +30,45 @@ export class DataSource extends DataSourceWithBackend<PprofQuery, PprofOptions> 
 
   applyTemplateVariables(query: PprofQuery, scopedVars: ScopedVars): PprofQuery {
     const templateSrv = getTemplateSrv();
-    return {
-      ...query,
-      // Queries saved before they carried a type (e.g. through the HTTP API) are runtime queries.
-      queryType: query.queryType ?? QueryType.Runtime,
-      targets: interpolateTargets(query.targets, scopedVars, templateSrv),
-      window: interpolateText(query.window, scopedVars, templateSrv),
-    };
+    const text = (value: string | undefined) => interpolateText(value, scopedVars, templateSrv);
+    const regex = (value: string | undefined) => interpolateRegex(value, scopedVars, templateSrv);
+    // Queries saved before they carried a type (e.g. through the HTTP API) are runtime queries.
+    const q: PprofQuery = { ...query, queryType: query.queryType ?? QueryType.Runtime } as PprofQuery;
+    switch (q.queryType) {
+      case QueryType.Profile:
+        return {
+          ...q,
+          target: text(q.target),
+          baselineTarget: text(q.baselineTarget),
+          baselineOffset: text(q.baselineOffset),
+          at: text(q.at),
+          focus: regex(q.focus),
+          ignore: regex(q.ignore),
+        };
+      case QueryType.Suspects:
+        return { ...q, target: text(q.target) };
+      case QueryType.Goroutines:
+        return {
+          ...q,
+          targets: interpolateTargets(q.targets, scopedVars, templateSrv),
+          staleThreshold: text(q.staleThreshold),
+        };
+      default:
+        return {
+          ...q,
+          targets: interpolateTargets(q.targets, scopedVars, templateSrv),
+          window: interpolateText(q.window, scopedVars, templateSrv),
+        };
+    }
   }
 
   filterQuery(query: PprofQuery): boolean {
-    return query.hide !== true;
+    if (query.hide === true) {
+      return false;
+    }
+    // The editor runs the query on every change: a baseline whose value is not picked yet
+    // would only flash an error, so the query waits until the baseline is complete.
+    return query.queryType !== QueryType.Profile || baselineComplete(query);
   }
 
   /** getTargets lists the configured targets (names and labels, never URLs). */
@@ -45,5 +81,71 @@ export class DataSource extends DataSourceWithBackend<PprofQuery, PprofOptions> 
   async getMetrics(): Promise<MetricInfo[]> {
     const metrics = await this.getResource<MetricInfo[] | null>('metrics');
     return metrics ?? [];
+  }
+
+  /** getProfileTypes lists the profile types, with what is collected and stored for the target. */
+  async getProfileTypes(target: string): Promise<ProfileTypeInfo[]> {
+    const types = await this.getResource<ProfileTypeInfo[] | null>('profile-types', { target });
+    return types ?? [];
+  }
+
+  /** getSnapshots lists the stored snapshots of a target's profile type in [from, to] (Unix ms), oldest first. */
+  async getSnapshots(target: string, profileType: string, from: number, to: number): Promise<SnapshotInfo[]> {
+    const snapshots = await this.getResource<SnapshotInfo[] | null>('snapshots', {
+      target,
+      type: profileType,
+      from,
+      to,
+    });
+    return snapshots ?? [];
+  }
+
+  /** getPins lists the pinned snapshots of every target. */
+  async getPins(): Promise<PinInfo[]> {
+    const pins = await this.getResource<PinInfo[] | null>('pins');
+    return pins ?? [];
+  }
+
+  /** createPin pins a stored snapshot under a name, so retention keeps it. */
+  async createPin(pin: NewPin): Promise<void> {
+    await this.postResource('pins', pin);
+  }
+
+  /** deletePin removes a pin; its snapshot is left to retention again. */
+  async deletePin(name: string): Promise<void> {
+    await getBackendSrv().delete(this.resourceUrl('pins'), undefined, { params: { name } });
+  }
+
+  /** getGoroutineStates lists the state buckets a goroutines query can filter on. */
+  async getGoroutineStates(): Promise<string[]> {
+    const states = await this.getResource<string[] | null>('goroutine-states');
+    return states ?? [];
+  }
+
+  /** snapshotDownloadUrl is the address of a stored snapshot as a .pb.gz that `go tool pprof` opens. */
+  snapshotDownloadUrl({ target, profileType, time }: SnapshotRef): string {
+    const params = new URLSearchParams({ target, type: profileType });
+    if (time !== undefined) {
+      params.set('time', String(time));
+    }
+    return `${config.appSubUrl ?? ''}${this.resourceUrl('snapshot')}?${params.toString()}`;
+  }
+
+  private resourceUrl(path: string): string {
+    return `/api/datasources/uid/${this.uid}/resources/${path}`;
+  }
+}
+
+/** baselineComplete tells whether a profile query's baseline has the value its kind needs. */
+export function baselineComplete(query: ProfileQuery): boolean {
+  switch (query.baseline) {
+    case 'offset':
+      return Boolean(query.baselineOffset?.trim());
+    case 'pin':
+      return Boolean(query.baselinePin);
+    case 'target':
+      return Boolean(query.baselineTarget);
+    default:
+      return true;
   }
 }

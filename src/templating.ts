@@ -32,3 +32,16 @@ export function interpolateText(
 ): string | undefined {
   return text === undefined ? undefined : templateSrv.replace(text, scopedVars);
 }
+
+/**
+ * interpolateRegex replaces template variables in a regular expression (focus, ignore): the
+ * values are escaped, and a multi-value variable becomes an alternation, so a function name
+ * such as `main.(*T).leak` matches itself and not whatever its dots and stars would match.
+ */
+export function interpolateRegex(
+  text: string | undefined,
+  scopedVars: ScopedVars,
+  templateSrv: Pick<TemplateSrv, 'replace'>
+): string | undefined {
+  return text === undefined ? undefined : templateSrv.replace(text, scopedVars, 'regex');
+}

@@ -1,39 +1,18 @@
-import React, { useState } from 'react';
-import { render, screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { screen } from '@testing-library/react';
 
-import { Settings, settingsFixture } from '../test/settings';
-import { ConfigEditor } from './ConfigEditor';
+import { renderConfigEditor } from '../test/configEditor';
+import { settingsFixture } from '../test/settings';
+import { EDITOR_TEST_TIMEOUT_MS, setupUser } from '../test/user';
 import { selectors } from './selectors';
 
 const settings = settingsFixture;
 
-/** renderEditor renders the editor the way Grafana does: every change is fed back as the new options. */
-function renderEditor(initial: Settings = settings()) {
-  const onOptionsChange = jest.fn<void, [Settings]>();
-  function Harness() {
-    const [options, setOptions] = useState(initial);
-    return (
-      <ConfigEditor
-        options={options}
-        onOptionsChange={(next) => {
-          onOptionsChange(next);
-          setOptions(next);
-        }}
-      />
-    );
-  }
-  render(<Harness />);
-  const lastOptions = () => onOptionsChange.mock.calls[onOptionsChange.mock.calls.length - 1][0];
-  return { onOptionsChange, lastOptions };
-}
+const renderEditor = renderConfigEditor;
 
 const t = selectors.config.targets;
 
-// Every keystroke re-renders the whole editor through the harness: skip user-event's
-// per-key timer, and leave slow CI machines more than jest's default 5s per test.
-const user = userEvent.setup({ delay: null });
-jest.setTimeout(20000);
+const user = setupUser();
+jest.setTimeout(EDITOR_TEST_TIMEOUT_MS);
 
 describe('ConfigEditor', () => {
   it('adds a target to jsonData', async () => {

@@ -1,14 +1,10 @@
-import React, { useState } from 'react';
-import { render, screen, waitFor } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
-import { CoreApp, DataSourceInstanceSettings } from '@grafana/data';
+import { screen, waitFor, within } from '@testing-library/react';
+import { CoreApp } from '@grafana/data';
 
-import { DataSource } from '../datasource';
-import { PprofOptions } from '../types/config';
-import { PprofQuery, QueryType } from '../types/query';
-import { MetricInfo, TargetInfo } from '../types/resources';
+import { QueryType } from '../types/query';
 import { installComboboxShims } from '../test/jsdomShims';
-import { QueryEditor } from './QueryEditor';
+import { makeDataSource, renderEditor } from '../test/queryEditor';
+import { EDITOR_TEST_TIMEOUT_MS, setupUser } from '../test/user';
 import { selectors } from './selectors';
 
 jest.mock('@grafana/runtime', () => ({
@@ -19,55 +15,10 @@ jest.mock('@grafana/runtime', () => ({
   }),
 }));
 
-const TARGETS: TargetInfo[] = [
-  { name: 'api', labels: { env: 'prod' } },
-  { name: 'worker', labels: {} },
-];
-
-const METRICS: MetricInfo[] = [
-  {
-    name: 'heap_inuse',
-    unit: 'bytes',
-    description: 'Bytes in in-use heap spans.',
-    formula: 'HeapInuse',
-    kind: 'gauge',
-  },
-  {
-    name: 'heap_slope',
-    unit: 'Bps',
-    description: 'Growth of the heap over the window.',
-    formula: 'slope(heap_inuse)',
-    kind: 'slope',
-  },
-];
-
 beforeAll(installComboboxShims);
 
-function makeDataSource() {
-  const ds = new DataSource({ jsonData: {} } as DataSourceInstanceSettings<PprofOptions>);
-  ds.getTargets = jest.fn().mockResolvedValue(TARGETS);
-  ds.getMetrics = jest.fn().mockResolvedValue(METRICS);
-  return ds;
-}
-
-/** renderEditor renders the editor the way Grafana does: every change is fed back as the new query. */
-function renderEditor(initial: PprofQuery, datasource = makeDataSource()) {
-  const onChange = jest.fn<void, [PprofQuery]>();
-  const onRunQuery = jest.fn();
-  function Harness() {
-    const [query, setQuery] = useState(initial);
-    const change = (next: PprofQuery) => {
-      onChange(next);
-      setQuery(next);
-    };
-    return <QueryEditor datasource={datasource} query={query} onChange={change} onRunQuery={onRunQuery} />;
-  }
-  render(<Harness />);
-  return { datasource, onChange, onRunQuery };
-}
-
-const user = userEvent.setup({ delay: null });
-jest.setTimeout(20000);
+const user = setupUser();
+jest.setTimeout(EDITOR_TEST_TIMEOUT_MS);
 
 describe('QueryEditor', () => {
   it('starts new queries with heap_inuse of every target', () => {
@@ -153,5 +104,96 @@ describe('QueryEditor', () => {
     renderEditor({ refId: 'A', queryType: QueryType.Runtime }, datasource);
 
     expect(await screen.findByText('Could not load the targets: plugin unavailable')).toBeInTheDocument();
+  });
+
+  describe('query type', () => {
+    const typeRadio = (name: string) =>
+      within(screen.getByRole('radiogroup', { name: selectors.query.queryType })).getByRole('radio', { name });
+
+    it('offers all four query types and marks the current one', async () => {
+      const { datasource } = renderEditor({ refId: 'A', queryType: QueryType.Runtime });
+      await waitFor(() => expect(datasource.getMetrics).toHaveBeenCalled());
+
+      const group = screen.getByRole('radiogroup', { name: selectors.query.queryType });
+      expect(
+        within(group)
+          .getAllByRole('radio')
+          .map((r) => r.closest('div')?.textContent?.trim())
+      ).toEqual(['Runtime', 'Profile', 'Suspects', 'Goroutines']);
+      expect(typeRadio('Runtime')).toBeChecked();
+    });
+
+    it('switches to a heap inuse_space flame graph of the first target', async () => {
+      const { onChange, onRunQuery } = renderEditor({ refId: 'B', queryType: QueryType.Runtime, targets: ['worker'] });
+
+      await user.click(typeRadio('Profile'));
+
+      await waitFor(() =>
+        expect(onChange).toHaveBeenLastCalledWith({
+          refId: 'B',
+          queryType: QueryType.Profile,
+          target: 'api',
+          profileType: 'heap',
+          sampleType: 'inuse_space',
+          output: 'flamegraph',
+        })
+      );
+      expect(onChange.mock.calls[0][0]).not.toHaveProperty('targets');
+      expect(onRunQuery).toHaveBeenCalledTimes(1);
+      expect(await screen.findByRole('combobox', { name: selectors.query.profile.profileType })).toHaveValue('heap');
+    });
+
+    it('switches to suspects of the first target and to goroutine states of every target', async () => {
+      const { onChange } = renderEditor({ refId: 'A', queryType: QueryType.Runtime });
+
+      await user.click(typeRadio('Suspects'));
+      await waitFor(() =>
+        expect(onChange).toHaveBeenLastCalledWith({
+          refId: 'A',
+          queryType: QueryType.Suspects,
+          target: 'api',
+          by: 'function',
+          output: 'table',
+        })
+      );
+
+      await user.click(typeRadio('Goroutines'));
+      await waitFor(() =>
+        expect(onChange).toHaveBeenLastCalledWith({
+          refId: 'A',
+          queryType: QueryType.Goroutines,
+          targets: [],
+          output: 'states',
+        })
+      );
+
+      await user.click(typeRadio('Runtime'));
+      await waitFor(() =>
+        expect(onChange).toHaveBeenLastCalledWith({
+          refId: 'A',
+          queryType: QueryType.Runtime,
+          targets: [],
+          metrics: ['heap_inuse'],
+        })
+      );
+    });
+
+    it('leaves the target to the backend when the targets cannot be loaded', async () => {
+      const datasource = makeDataSource();
+      datasource.getTargets = jest.fn().mockRejectedValue(new Error('down'));
+      const { onChange } = renderEditor({ refId: 'A', queryType: QueryType.Runtime }, datasource);
+
+      await user.click(typeRadio('Profile'));
+
+      await waitFor(() => expect(onChange).toHaveBeenCalled());
+      expect(onChange.mock.calls[0][0]).toEqual({
+        refId: 'A',
+        queryType: QueryType.Profile,
+        profileType: 'heap',
+        sampleType: 'inuse_space',
+        output: 'flamegraph',
+      });
+      expect(onChange.mock.calls[0][0]).not.toHaveProperty('target');
+    });
   });
 });

@@ -31,6 +31,27 @@ export interface PprofOptions extends DataSourceJsonData {
   /** timeout is the per-request timeout in whole seconds (SDK key `timeout`; default 10). */
   timeout?: number;
 
+  /**
+   * profileIntervals is the collection interval of each profile type with its own schedule
+   * (see SCHEDULED_PROFILE_TYPES), as a duration such as "60s", or "off"; a missing type keeps
+   * its default. CPU profiles have their own keys below.
+   */
+  profileIntervals?: Partial<Record<ScheduledProfileType, string>>;
+  /** cpuProfileInterval spaces the opt-in CPU profiles; empty or "off" (the default) takes none. */
+  cpuProfileInterval?: string;
+  /** cpuProfileSeconds is the length of each CPU profile, 1 to 30 (default 10). */
+  cpuProfileSeconds?: number;
+  /** goroutineDumpInterval spaces the goroutine?debug=2 dumps (default "5m"), or "off". */
+  goroutineDumpInterval?: string;
+  /** goroutineDumpCeiling is the goroutine count above which no debug=2 dump is taken (default 10000). */
+  goroutineDumpCeiling?: number;
+  /** maxProfileBytes caps a profile's decompressed size, in bytes (default 256 MiB). */
+  maxProfileBytes?: number;
+  /** snapshotFullResolution is how long every snapshot is kept before thinning to one per hour (default "24h"). */
+  snapshotFullResolution?: string;
+  /** snapshotMaxBytes caps the profile snapshot store, in bytes (default 1 GiB). */
+  snapshotMaxBytes?: number;
+
   /** basicAuth sends basicAuthUser and the secure basicAuthPassword to every target. */
   basicAuth?: boolean;
   /** basicAuthUser is the basic-auth user name. */
@@ -74,9 +95,33 @@ export interface PprofSecureJsonData {
 /** SecureKey is a key of PprofSecureJsonData. */
 export type SecureKey = keyof PprofSecureJsonData;
 
+/**
+ * SCHEDULED_PROFILE_TYPES are the profile types with an entry in profileIntervals, with the
+ * backend's default interval of each (pkg/models ProfileTypeInfos: the types stored under their
+ * own name, except CPU). allocs is read from the heap snapshots and has no schedule of its own.
+ */
+export const SCHEDULED_PROFILE_TYPES = [
+  { type: 'heap', defaultInterval: '60s' },
+  { type: 'goroutine', defaultInterval: '5m' },
+  { type: 'block', defaultInterval: '5m' },
+  { type: 'mutex', defaultInterval: '5m' },
+  { type: 'threadcreate', defaultInterval: '5m' },
+  { type: 'goroutineleak', defaultInterval: '5m' },
+] as const;
+
+/** ScheduledProfileType is a key of profileIntervals. */
+export type ScheduledProfileType = (typeof SCHEDULED_PROFILE_TYPES)[number]['type'];
+
 /** Defaults the backend applies to empty settings, shown as placeholders. */
 export const DEFAULT_SCRAPE_INTERVAL = '15s';
 export const DEFAULT_RETENTION = '7d';
 export const DEFAULT_TIMEOUT_SECONDS = 10;
 export const DEFAULT_STORAGE_MAX_BYTES = 1 << 30;
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 << 20;
+export const DEFAULT_CPU_PROFILE_SECONDS = 10;
+export const MAX_CPU_PROFILE_SECONDS = 30;
+export const DEFAULT_GOROUTINE_DUMP_INTERVAL = '5m';
+export const DEFAULT_GOROUTINE_DUMP_CEILING = 10000;
+export const DEFAULT_MAX_PROFILE_BYTES = 256 << 20;
+export const DEFAULT_SNAPSHOT_FULL_RESOLUTION = '24h';
+export const DEFAULT_SNAPSHOT_MAX_BYTES = 1 << 30;

@@ -10,18 +10,17 @@ import {
 } from '../../types/config';
 import { selectors } from '../selectors';
 import { ConfigProps, updateJsonData } from './options';
-import { MIN_SCRAPE_INTERVAL_MS, durationError } from './validation';
+import { CONFIG_LABEL_WIDTH as LABEL_WIDTH, MiBField, emptyToUndefined, numberOrUndefined } from './fields';
+import { MIN_SCRAPE_INTERVAL_MS, durationError, positiveIntegerError } from './validation';
 
 const s = selectors.config.scrape;
-const MIB = 1 << 20;
-const LABEL_WIDTH = 24;
 
 /** ScrapeSection edits how often targets are scraped and how the samples are stored. */
 export function ScrapeSection(props: ConfigProps) {
   const { jsonData } = props.options;
   const intervalError = durationError(jsonData.scrapeInterval, MIN_SCRAPE_INTERVAL_MS);
   const retentionError = durationError(jsonData.retention);
-  const timeoutError = positiveIntegerError(jsonData.timeout);
+  const timeoutError = positiveIntegerError(jsonData.timeout, 'Enter a whole number of seconds, at least 1');
 
   return (
     <FieldSet label={s.section}>
@@ -105,54 +104,4 @@ export function ScrapeSection(props: ConfigProps) {
       />
     </FieldSet>
   );
-}
-
-interface MiBFieldProps {
-  id: string;
-  label: string;
-  tooltip: string;
-  bytes: number | undefined;
-  defaultBytes: number;
-  onChange: (bytes: number | undefined) => void;
-}
-
-/** MiBField edits a size stored in bytes, shown in MiB because nobody types 1073741824. */
-function MiBField({ id, label, tooltip, bytes, defaultBytes, onChange }: MiBFieldProps) {
-  const error = bytes !== undefined && bytes <= 0 ? 'Must be greater than zero' : undefined;
-  return (
-    <InlineField label={label} labelWidth={LABEL_WIDTH} tooltip={tooltip} invalid={Boolean(error)} error={error}>
-      <Input
-        id={id}
-        type="number"
-        min={0}
-        value={bytes === undefined ? '' : bytes / MIB}
-        placeholder={String(defaultBytes / MIB)}
-        suffix="MiB"
-        width={20}
-        onChange={(e) => {
-          const mib = numberOrUndefined(e.currentTarget.value);
-          onChange(mib === undefined ? undefined : Math.round(mib * MIB));
-        }}
-      />
-    </InlineField>
-  );
-}
-
-function emptyToUndefined(value: string): string | undefined {
-  return value.trim() === '' ? undefined : value;
-}
-
-function numberOrUndefined(value: string): number | undefined {
-  if (value.trim() === '') {
-    return undefined;
-  }
-  const n = Number(value);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-function positiveIntegerError(value: number | undefined): string | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  return Number.isInteger(value) && value > 0 ? undefined : 'Enter a whole number of seconds, at least 1';
 }

@@ -1,5 +1,16 @@
 import { parseDurationMs } from '../../duration';
-import { durationError, formatLabels, parseLabels, urlError, validateTargets } from './validation';
+import {
+  cpuIntervalError,
+  cpuSecondsError,
+  durationError,
+  formatLabels,
+  isOff,
+  parseLabels,
+  positiveIntegerError,
+  scheduleError,
+  urlError,
+  validateTargets,
+} from './validation';
 
 describe('parseDurationMs', () => {
   it.each([
@@ -82,5 +93,61 @@ describe('validateTargets', () => {
 
     expect(star.name).toMatch(/target patterns/);
     expect(regex.name).toMatch(/target patterns/);
+  });
+});
+
+describe('scheduleError', () => {
+  it.each([undefined, '', ' ', 'off', '0', '100ms', '60s', '1h30m', '1d'])('accepts %p', (text) => {
+    expect(scheduleError(text)).toBeUndefined();
+  });
+
+  it('rejects what the backend rejects, naming the way to switch it off', () => {
+    expect(scheduleError('99ms')).toBe('Must be at least 100ms, or "off"');
+    expect(scheduleError('0s')).toBe('Must be at least 100ms, or "off"');
+    expect(scheduleError('Off')).toBe('"Off" is not a duration such as 60s or 5m, or "off"');
+    expect(scheduleError('5 min')).toBe('"5 min" is not a duration such as 60s or 5m, or "off"');
+  });
+
+  it('reads "off" and "0" as off, as the backend does', () => {
+    expect(isOff(' off ')).toBe(true);
+    expect(isOff('0')).toBe(true);
+    expect(isOff('0s')).toBe(false);
+    expect(isOff(undefined)).toBe(false);
+  });
+});
+
+describe('cpuIntervalError', () => {
+  it('leaves CPU profiling off by default', () => {
+    expect(cpuIntervalError(undefined, 10)).toBeUndefined();
+    expect(cpuIntervalError('off', 10)).toBeUndefined();
+  });
+
+  it('needs an interval longer than the profile', () => {
+    expect(cpuIntervalError('10s', 10)).toBe('Must be longer than the 10 s profile it takes');
+    expect(cpuIntervalError('10001ms', 10)).toBeUndefined();
+    expect(cpuIntervalError('30s', 30)).toBe('Must be longer than the 30 s profile it takes');
+    expect(cpuIntervalError('5m', 30)).toBeUndefined();
+  });
+
+  it('reports a bad schedule before the length', () => {
+    expect(cpuIntervalError('10ms', 10)).toBe('Must be at least 100ms, or "off"');
+  });
+});
+
+describe('cpuSecondsError and positiveIntegerError', () => {
+  it('bounds the CPU profile length to whole seconds from 1 to the maximum', () => {
+    expect(cpuSecondsError(undefined, 30)).toBeUndefined();
+    expect(cpuSecondsError(1, 30)).toBeUndefined();
+    expect(cpuSecondsError(30, 30)).toBeUndefined();
+    for (const bad of [0, 31, 2.5, -1]) {
+      expect(cpuSecondsError(bad, 30)).toBe('Enter a whole number of seconds from 1 to 30');
+    }
+  });
+
+  it('needs whole numbers of at least 1', () => {
+    expect(positiveIntegerError(undefined)).toBeUndefined();
+    expect(positiveIntegerError(10000)).toBeUndefined();
+    expect(positiveIntegerError(0)).toBe('Enter a whole number, at least 1');
+    expect(positiveIntegerError(1.5, 'seconds please')).toBe('seconds please');
   });
 });

@@ -145,3 +145,64 @@ export function validateTargets(targets: TargetConfig[]): TargetErrors[] {
     return errors;
   });
 }
+
+/**
+ * positiveIntegerError explains why an optional whole-number setting (a count or whole
+ * seconds, stored as a Go int) is not at least 1.
+ */
+export function positiveIntegerError(
+  value: number | undefined,
+  message = 'Enter a whole number, at least 1'
+): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  return Number.isInteger(value) && value > 0 ? undefined : message;
+}
+
+/** isOff tells whether a schedule setting switches its collection off, as the backend reads "off" and "0". */
+export function isOff(text: string | undefined): boolean {
+  const v = text?.trim();
+  return v === 'off' || v === '0';
+}
+
+/**
+ * scheduleError explains why a collection interval is invalid: it must be empty (the default),
+ * "off" (or "0"), or a duration of at least the backend's minimum of 100ms.
+ */
+export function scheduleError(text: string | undefined): string | undefined {
+  if (!text || text.trim() === '' || isOff(text)) {
+    return undefined;
+  }
+  const ms = parseDurationMs(text);
+  if (ms === undefined) {
+    return `"${text}" is not a duration such as 60s or 5m, or "off"`;
+  }
+  if (ms < MIN_SCRAPE_INTERVAL_MS) {
+    return `Must be at least ${MIN_SCRAPE_INTERVAL_MS}ms, or "off"`;
+  }
+  return undefined;
+}
+
+/** cpuSecondsError explains why a CPU profile length is not a whole number of seconds from 1 to the maximum. */
+export function cpuSecondsError(seconds: number | undefined, max: number): string | undefined {
+  if (seconds === undefined) {
+    return undefined;
+  }
+  return Number.isInteger(seconds) && seconds >= 1 && seconds <= max
+    ? undefined
+    : `Enter a whole number of seconds from 1 to ${max}`;
+}
+
+/**
+ * cpuIntervalError explains why a CPU profile schedule is invalid: besides being a valid
+ * schedule, it must leave time between profiles, since only one runs at a time per target.
+ */
+export function cpuIntervalError(text: string | undefined, seconds: number): string | undefined {
+  const error = scheduleError(text);
+  if (error || !text || text.trim() === '' || isOff(text)) {
+    return error;
+  }
+  const ms = parseDurationMs(text) ?? 0;
+  return ms <= seconds * 1000 ? `Must be longer than the ${seconds} s profile it takes` : undefined;
+}

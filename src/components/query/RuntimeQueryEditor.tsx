@@ -12,21 +12,18 @@ import {
 import { parseDurationMs } from '../../duration';
 import { DEFAULT_METRIC, RuntimeQuery } from '../../types/query';
 import { selectors } from '../selectors';
-import { metricOptions, selectedTargets, targetOptions } from './options';
+import { metricOptions } from './options';
+import { TargetsField } from './TargetsField';
 import { EditorProps } from './types';
-import { useMetrics, useTargets } from './useResource';
-import { useVariableNames } from './useVariableNames';
+import { useMetrics } from './useResource';
 
 const s = selectors.query;
 const LABEL_WIDTH = 10;
 
 /** RuntimeQueryEditor edits a `runtime` query: which targets, which metrics, over what window. */
 export function RuntimeQueryEditor({ query, datasource, onChange, onRunQuery }: EditorProps<RuntimeQuery>) {
-  const targets = useTargets(datasource);
   const metrics = useMetrics(datasource);
-  const variableNames = useVariableNames();
 
-  const targetChoices = useMemo(() => targetOptions(targets.value, variableNames), [targets.value, variableNames]);
   const metricChoices = useMemo(() => metricOptions(metrics.value), [metrics.value]);
 
   const change = (patch: Partial<RuntimeQuery>) => {
@@ -40,32 +37,13 @@ export function RuntimeQueryEditor({ query, datasource, onChange, onRunQuery }: 
   return (
     <>
       <InlineFieldRow>
-        <InlineField
-          label={
-            <InlineLabel
-              id={`pprof-targets-label-${query.refId}`}
-              htmlFor={`pprof-targets-${query.refId}`}
-              width={LABEL_WIDTH}
-              tooltip="Targets to show. Empty means all of them; /regex/ matches names; $variables expand to their values."
-            >
-              {s.targets}
-            </InlineLabel>
-          }
-          invalid={Boolean(targets.error)}
-          error={targets.error && `Could not load the targets: ${targets.error}`}
-          grow
-        >
-          <MultiCombobox
-            id={`pprof-targets-${query.refId}`}
-            aria-labelledby={`pprof-targets-label-${query.refId}`}
-            options={targetChoices}
-            value={query.targets ?? []}
-            placeholder={'All targets'}
-            loading={targets.loading}
-            createCustomValue
-            onChange={(items) => change({ targets: selectedTargets(query.targets ?? [], values(items)) })}
-          />
-        </InlineField>
+        <TargetsField
+          refId={query.refId}
+          datasource={datasource}
+          labelWidth={LABEL_WIDTH}
+          value={query.targets}
+          onChange={(targets) => change({ targets })}
+        />
       </InlineFieldRow>
       <InlineFieldRow>
         <InlineField
