@@ -28,7 +28,7 @@ step "short fuzzing of the parsers"
 # A count budget, not a duration: with -fuzztime=<duration> Go's fuzz coordinator can report
 # "context deadline exceeded" as a failure when its deadline races a busy worker
 # (golang/go#75804), and a loaded CI machine hits that race. A count has no deadline.
-for pkg in ./pkg/memstats; do
+for pkg in ./pkg/memstats ./pkg/goroutines ./pkg/profiles ./pkg/snapshots ./pkg/suspects; do
   for f in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz'); do
     go test -run='^$' -fuzz="^${f}\$" -fuzztime=150000x "$pkg"
   done
