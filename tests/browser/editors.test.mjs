@@ -85,6 +85,9 @@ before(async () => {
     ],
     scrapeInterval: '200ms',
     storagePath: path.join(work, 'store'),
+    // Fast schedules, so the profile and goroutine editors have stored data within seconds.
+    profileIntervals: { heap: '1s', goroutine: 'off', block: 'off', mutex: 'off', threadcreate: 'off' },
+    goroutineDumpInterval: '1s',
   };
   baseURL = await start(server, ['-static', site, '-json-data', JSON.stringify(jsonData)]);
   browser = await chromium.launch({
@@ -155,6 +158,94 @@ const waitResult = (page, ok) => poll(page, 'result', ok);
 function valueFields(result) {
   return result.frames.map((f) => f.fields[1]);
 }
+
+/** resource calls the backend the way the editors do, through the test server. */
+async function resource(pathAndQuery) {
+  const res = await fetch(`${baseURL}/api/datasources/uid/browser-test/resources/${pathAndQuery}`);
+  assert.equal(res.status, 200, `${pathAndQuery}: ${res.status}`);
+  return res;
+}
+
+/** storedSnapshots waits until the backend has stored a snapshot of a target's profile type. */
+async function storedSnapshots(target, type) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const list = await (await resource(`snapshots?target=${target}&type=${type}`)).json();
+    if (list.length > 0) {
+      return list;
+    }
+    assert.ok(Date.now() < deadline, `no ${type} snapshot of ${target} stored`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function switchType(page, name) {
+  await page.getByRole('radiogroup', { name: 'Query type' }).getByRole('radio', { name }).click({ force: true });
+}
+
+describe('profile and goroutines editors', () => {
+  test('Profile starts as the heap flame graph of the first target, from stored snapshots', async () => {
+    await storedSnapshots('alpha', 'heap');
+    const { page, errors } = await open('');
+    await waitResult(page, () => true);
+    await switchType(page, 'Profile');
+    const query = await waitQuery(page, (q) => q.queryType === 'profile');
+    assert.deepEqual(
+      { target: query.target, profileType: query.profileType, sampleType: query.sampleType, output: query.output },
+      { target: 'alpha', profileType: 'heap', sampleType: 'inuse_space', output: 'flamegraph' }
+    );
+    const result = await waitResult(page, (r) => r.frames.length === 1 && r.frames[0].rows > 0);
+    assert.equal(result.error, undefined);
+    assert.deepEqual(
+      result.frames[0].fields.map((f) => f.name),
+      ['level', 'value', 'self', 'label']
+    );
+    assert.equal(result.frames[0].fields[1].unit, 'bytes');
+
+    // The sample types offered are the heap's, from the backend's profile-types resource.
+    await page.getByLabel('Sample type').click();
+    const options = await page.getByRole('option').allTextContents();
+    for (const name of ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space']) {
+      assert.ok(
+        options.some((o) => o.includes(name)),
+        `sample type ${name} in ${options}`
+      );
+    }
+    await page.keyboard.press('Escape');
+
+    // The download link serves the shown snapshot as the gzipped profile go tool pprof opens.
+    const href = await page.getByRole('link', { name: /Download \.pb\.gz/ }).getAttribute('href');
+    assert.match(href, /\/api\/datasources\/uid\/browser-test\/resources\/snapshot\?target=alpha&type=heap/);
+    const body = Buffer.from(await (await fetch(new URL(href, baseURL))).arrayBuffer());
+    assert.deepEqual([...body.subarray(0, 2)], [0x1f, 0x8b]);
+    await page.screenshot({ path: path.join(shots, 'profile-editor.png') });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('Goroutines shows state series from stored dumps and says waits are understated', async () => {
+    await storedSnapshots('beta', 'heap');
+    const { page, errors } = await open('');
+    await waitResult(page, () => true);
+    await switchType(page, 'Goroutines');
+    const query = await waitQuery(page, (q) => q.queryType === 'goroutines');
+    assert.equal(query.output, 'states');
+    const result = await waitResult(page, (r) => r.frames.some((f) => f.fields[1]?.labels?.state));
+    assert.equal(result.error, undefined);
+    const beta = result.frames.map((f) => f.fields[1].labels).filter((l) => l.target === 'beta');
+    assert.ok(
+      beta.some((l) => l.state === 'chan_receive'),
+      `beta leaks goroutines blocked in chan receive: ${JSON.stringify(beta)}`
+    );
+    await page
+      .getByText(/understate/)
+      .first()
+      .waitFor();
+    await page.screenshot({ path: path.join(shots, 'goroutines-editor.png') });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
 
 describe('query editor', () => {
   test('a new panel shows heap in use of every target, from the backend', async () => {

@@ -72,7 +72,7 @@ export function SnapshotActions({ refId, datasource, ctx, profileType, at, shown
       </InlineField>
       <Button
         variant="secondary"
-        icon="gf-pin"
+        icon="bookmark"
         disabled={!shown || name.trim() === '' || pin.status === 'saving'}
         onClick={save}
       >
