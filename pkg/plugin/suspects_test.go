@@ -393,9 +393,23 @@ func BenchmarkSuspectsQuery24h(b *testing.B) {
 	dq.TimeRange = backend.TimeRange{From: t0, To: snapAt(24 * 60)}
 	q, err := models.ParseSuspectsQuery(dq.JSON)
 	require.NoError(b, err)
-	for name, workers := range map[string]int{"sequential": 1, "concurrent": 0} {
+	// The same day in the real snapshot store, which rebuilds each profile from its shared
+	// tables: what a production query reads.
+	db, err := snapshots.Open(b.TempDir(), snapshots.Options{MaintenanceInterval: -1})
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = db.Close() })
+	for key, gz := range f.stored {
+		sp, err := profile.ParseData(gz)
+		require.NoError(b, err)
+		require.NoError(b, db.PutProfile(context.Background(), key, sp, int64(len(gz))))
+	}
+	stores := map[string]struct {
+		store   snapshots.Reader
+		workers int
+	}{"sequential": {f, 1}, "concurrent": {f, 0}, "snapshot-store": {db, 0}}
+	for name, st := range stores {
 		b.Run(name, func(b *testing.B) {
-			s := &suspectsQuerier{snapshots: f, targets: testTargets, heapInterval: time.Minute, workers: workers}
+			s := &suspectsQuerier{snapshots: st.store, targets: testTargets, heapInterval: time.Minute, workers: st.workers}
 			b.ReportAllocs()
 			for b.Loop() {
 				dr := s.query(context.Background(), q, dq)
