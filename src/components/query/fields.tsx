@@ -85,16 +85,27 @@ interface NumberFieldProps {
   /** onChange gets undefined for an empty input, which leaves the value to the backend's default. */
   onChange: (value: number | undefined) => void;
   onBlur: () => void;
+  /** labelWidth widens the label for long names; the editors' common width otherwise. */
+  labelWidth?: number;
 }
 
 /** NumberField edits a positive whole number such as a node cap or a top N. */
-export function NumberField({ id, label, tooltip, value, placeholder, onChange, onBlur }: NumberFieldProps) {
+export function NumberField({
+  id,
+  label,
+  tooltip,
+  value,
+  placeholder,
+  onChange,
+  onBlur,
+  labelWidth,
+}: NumberFieldProps) {
   const error =
     value !== undefined && !(Number.isInteger(value) && value > 0) ? 'Enter a whole number, at least 1' : '';
   return (
     <InlineField
       label={label}
-      labelWidth={LABEL_WIDTH}
+      labelWidth={labelWidth ?? LABEL_WIDTH}
       tooltip={tooltip}
       invalid={Boolean(error)}
       error={error || undefined}

@@ -37,6 +37,7 @@ export function LimitsRow({ query, change, onRunQuery }: GoroutinesRowProps) {
       <NumberField
         id={`pprof-growing-${query.refId}`}
         label={s.growingSnapshots}
+        labelWidth={20}
         tooltip="A group whose count rises across this many consecutive dumps is growing: the classic leak signature."
         value={query.growingSnapshots}
         placeholder={DEFAULT_GROWING_SNAPSHOTS}
