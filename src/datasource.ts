@@ -4,6 +4,7 @@ import { DataSourceWithBackend, config, getBackendSrv, getTemplateSrv } from '@g
 import { interpolateRegex, interpolateTargets, interpolateText } from './templating';
 import { PprofOptions } from './types/config';
 import { DEFAULT_QUERY, PprofQuery, ProfileQuery, QueryType } from './types/query';
+import { PprofVariableSupport } from './variables';
 import { MetricInfo, NewPin, PinInfo, ProfileTypeInfo, SnapshotInfo, TargetInfo } from './types/resources';
 
 /** SnapshotRef names one stored snapshot; without a time it is the newest one. */
@@ -22,6 +23,7 @@ export interface SnapshotRef {
 export class DataSource extends DataSourceWithBackend<PprofQuery, PprofOptions> {
   constructor(instanceSettings: DataSourceInstanceSettings<PprofOptions>) {
     super(instanceSettings);
+    this.variables = new PprofVariableSupport(this);
   }
 
   getDefaultQuery(_: CoreApp): Partial<PprofQuery> {
@@ -114,6 +116,12 @@ export class DataSource extends DataSourceWithBackend<PprofQuery, PprofOptions> 
   /** deletePin removes a pin; its snapshot is left to retention again. */
   async deletePin(name: string): Promise<void> {
     await getBackendSrv().delete(this.resourceUrl('pins'), undefined, { params: { name } });
+  }
+
+  /** getFunctions lists the functions of a target's newest profile snapshot, largest flat first. */
+  async getFunctions(target: string, profileType: string): Promise<string[]> {
+    const fns = await this.getResource<string[] | null>('functions', { target, type: profileType });
+    return fns ?? [];
   }
 
   /** getGoroutineStates lists the state buckets a goroutines query can filter on. */

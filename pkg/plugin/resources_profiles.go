@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leakwatch/pprof-datasource/pkg/models"
+	"github.com/leakwatch/pprof-datasource/pkg/profiles"
 	"github.com/leakwatch/pprof-datasource/pkg/snapshots"
 )
 
@@ -48,6 +49,63 @@ func (d *Datasource) registerProfileResources(mux *http.ServeMux) {
 	mux.HandleFunc("GET /pins", d.servePins)
 	mux.HandleFunc("POST /pins", d.serveCreatePin)
 	mux.HandleFunc("DELETE /pins", d.serveDeletePin)
+	mux.HandleFunc("GET /functions", d.serveFunctions)
+}
+
+// maxFunctions bounds the functions listed for a template variable.
+const maxFunctions = 1000
+
+// serveFunctions lists the functions of a target's newest snapshot of a profile type, largest
+// flat value of the type's default sample type first, for template variables (e.g. a focus).
+func (d *Datasource) serveFunctions(w http.ResponseWriter, r *http.Request) {
+	target, ok := d.resourceTarget(w, r, true)
+	if !ok {
+		return
+	}
+	kind, ok := resourceKind(w, r)
+	if !ok {
+		return
+	}
+	if d.snapshots == nil {
+		http.Error(w, errNoSnapshotStore.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	out := []string{}
+	meta, err := d.snapshots.Nearest(r.Context(), target, kind, time.Now().Add(time.Hour))
+	if errors.Is(err, snapshots.ErrNotFound) {
+		writeJSON(w, out)
+		return
+	}
+	if err != nil {
+		http.Error(w, fmt.Sprintf("could not find the newest %s snapshot of target %q: %v", kind, target, err), http.StatusInternalServerError)
+		return
+	}
+	p, err := d.snapshots.Profile(r.Context(), meta.Key)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("could not read the %s snapshot of target %q: %v", kind, target, err), http.StatusInternalServerError)
+		return
+	}
+	pt := models.ProfileType(r.URL.Query().Get("type"))
+	if pt == "" {
+		pt = models.DefaultProfileType
+	}
+	idx, err := profiles.SampleIndex(p, pt, "")
+	if err != nil {
+		http.Error(w, fmt.Sprintf("the %s snapshot of target %q: %v", kind, target, err), http.StatusBadGateway)
+		return
+	}
+	rows, err := profiles.Top(p, idx)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("the %s snapshot of target %q: %v", kind, target, err), http.StatusBadGateway)
+		return
+	}
+	for _, row := range rows {
+		if len(out) == maxFunctions {
+			break
+		}
+		out = append(out, row.Function)
+	}
+	writeJSON(w, out)
 }
 
 // errNoSnapshotStore answers resource calls of an instance without profile history.

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/leakwatch/pprof-datasource/pkg/models"
+	"github.com/leakwatch/pprof-datasource/pkg/profiles"
 	"github.com/leakwatch/pprof-datasource/pkg/snapshots"
 )
 
@@ -150,4 +151,25 @@ func TestGoroutineStatesResourceListsTheBuckets(t *testing.T) {
 	assert.Contains(t, states, "chan_send")
 	assert.Contains(t, states, "select")
 	assert.Equal(t, "running", states[0])
+}
+
+func TestFunctionsResourceListsTheNewestSnapshotsFunctionsByFlat(t *testing.T) {
+	d, times := newResourceTestDatasource(t)
+	resp := callResource(t, d, "GET", "functions?target=api&type=heap", nil)
+	require.Equal(t, http.StatusOK, resp.Status, string(resp.Body))
+	var fns []string
+	require.NoError(t, json.Unmarshal(resp.Body, &fns))
+	require.NotEmpty(t, fns)
+	p, err := d.snapshots.Profile(context.Background(), snapshots.Key{Target: "api", Kind: "heap", Time: times[1]})
+	require.NoError(t, err)
+	idx, err := profiles.SampleIndex(p, models.ProfileHeap, "")
+	require.NoError(t, err)
+	rows, err := profiles.Top(p, idx)
+	require.NoError(t, err)
+	assert.Equal(t, rows[0].Function, fns[0], "largest in-use flat first")
+	assert.Len(t, fns, len(rows))
+
+	resp = callResource(t, d, "GET", "functions?target=db&type=heap", nil)
+	require.Equal(t, http.StatusOK, resp.Status)
+	assert.JSONEq(t, "[]", string(resp.Body), "a target without snapshots has no functions yet")
 }

@@ -57,6 +57,13 @@ export const selectors = {
       clientKey: 'Client key',
     },
   },
+  variable: {
+    kind: 'Variable lists',
+    labelFilter: 'Label filter',
+    label: 'Label',
+    target: 'Target',
+    profileType: 'Profile type',
+  },
   query: {
     queryType: 'Query type',
     targets: 'Targets',
