@@ -159,6 +159,12 @@ func TestDashboardsAreWellFormed(t *testing.T) {
 					if pt.Datasource != nil {
 						assert.Equal(t, "${datasource}", pt.Datasource.UID, "panel %q", p.Title)
 					}
+					if p.Type == "flamegraph" {
+						assert.Equal(t, string(models.QueryTypeProfile), pt.QueryType, "flame graph panel %q", p.Title)
+						pq, err := models.ParseProfileQuery(raw)
+						require.NoError(t, err, "panel %q", p.Title)
+						assert.Equal(t, models.ProfileOutputFlameGraph, pq.Output, "flame graph panel %q runs a flame graph profile query", p.Title)
+					}
 					if pt.QueryType == string(models.QueryTypeRuntime) {
 						assert.NotEmpty(t, pt.Metrics, "panel %q names its metrics rather than relying on the default", p.Title)
 						for _, m := range pt.Metrics {
