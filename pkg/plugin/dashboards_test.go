@@ -418,8 +418,9 @@ func TestDashboardQueriesRunAgainstTheDemoService(t *testing.T) {
 	ds := newDashboardDatasource(t, startLeakyApp(t))
 	ctx := context.Background()
 
-	// Enough history for every derived signal: three heap snapshots for the suspects ranking,
-	// three goroutine dumps for growing groups and a few scrapes for rates and slopes.
+	// Enough history for every derived signal: the suspects ranking needs three heap snapshots
+	// and growing groups three goroutine dumps; a fourth makes the range-start diff compare two
+	// different snapshots. Rates and slopes get their scrapes meanwhile.
 	start := time.Now().Add(-time.Minute)
 	require.Eventually(t, func() bool {
 		for _, kind := range []string{"heap", kindGoroutineDump} {
