@@ -49,10 +49,11 @@ type dashboard struct {
 }
 
 type dashboardVar struct {
-	Name    string `json:"name"`
-	Type    string `json:"type"`
-	Query   any    `json:"query"`
-	Current struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Query    any    `json:"query"`
+	AllValue string `json:"allValue"`
+	Current  struct {
 		Value any `json:"value"`
 	} `json:"current"`
 }
@@ -227,6 +228,9 @@ func interpolate(t *testing.T, raw json.RawMessage, vars []dashboardVar, target 
 		val := fmt.Sprint(v.Current.Value)
 		if list, ok := v.Current.Value.([]any); ok && len(list) > 0 {
 			val = fmt.Sprint(list[0])
+		}
+		if val == "$__all" {
+			val = v.AllValue // "All" with a custom all value, as Grafana sends it
 		}
 		if target != "" && strings.Contains(v.Name, "target") {
 			val = target
