@@ -155,6 +155,10 @@ type GoroutinesQuery struct {
 	GrowingSnapshots int `json:"growingSnapshots,omitempty"`
 	// TopN limits groups (series and table rows); 0 means DefaultTopN.
 	TopN int `json:"topN,omitempty"`
+	// Signals keeps only these signals of the "signals" output (stale, growing, leaked);
+	// empty keeps all. Alert rules need it: server-side expressions cannot filter by label,
+	// so a rule on stale goroutines must not also receive the growing and leaked instances.
+	Signals []string `json:"signals,omitempty"`
 	// Instant returns the latest signal per target (numeric-multi) instead of series.
 	Instant bool `json:"instant,omitempty"`
 }

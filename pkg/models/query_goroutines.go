@@ -3,6 +3,7 @@ package models
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,9 @@ const (
 	GoroutinesOutputVerdicts   = "verdicts"
 	GoroutinesOutputSignals    = "signals"
 )
+
+// GoroutineSignals lists the signals of the "signals" output, in the order they are emitted.
+var GoroutineSignals = []string{"stale", "growing", "leaked"}
 
 // ParsedGoroutinesQuery is a goroutines query with its defaults applied and its durations parsed.
 type ParsedGoroutinesQuery struct {
@@ -59,6 +63,11 @@ func ParseGoroutinesQuery(raw json.RawMessage) (*ParsedGoroutinesQuery, error) {
 		q.GrowingSnapshots = DefaultGrowingSnapshots
 	case q.GrowingSnapshots < 2:
 		return nil, fmt.Errorf("growingSnapshots %d is too small: a group needs at least 2 rising snapshots to be growing", q.GrowingSnapshots)
+	}
+	for _, sig := range q.Signals {
+		if !slices.Contains(GoroutineSignals, sig) {
+			return nil, fmt.Errorf("signal %q is not one of %s", sig, strings.Join(GoroutineSignals, ", "))
+		}
 	}
 	switch {
 	case q.TopN == 0:

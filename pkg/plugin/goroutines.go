@@ -213,7 +213,7 @@ func (g *goroutinesQuerier) signalSeries(ctx context.Context, per []targetGorout
 	var out []frames.Series
 	for _, tg := range per {
 		add := func(signal, display string, pts []store.Point) {
-			if len(pts) == 0 {
+			if len(pts) == 0 || (len(q.Signals) > 0 && !slices.Contains(q.Signals, signal)) {
 				return
 			}
 			out = append(out, frames.Series{
@@ -223,6 +223,9 @@ func (g *goroutinesQuerier) signalSeries(ctx context.Context, per []targetGorout
 		}
 		add("stale", "stale goroutines", goroutines.StaleSeries(tg.snaps, q.StaleAfter))
 		add("growing", "growing groups", goroutines.GrowingSeries(tg.snaps, by, q.GrowingSnapshots))
+		if len(q.Signals) > 0 && !slices.Contains(q.Signals, "leaked") {
+			continue // reading the goroutineleak profiles would be waste
+		}
 		leaked, err := g.leakedSeries(ctx, tg.target.Name, tr)
 		if err != nil {
 			return nil, err

@@ -57,6 +57,7 @@ export interface GoroutinesQuery extends DataQuery {
   staleThreshold?: string;
   growingSnapshots?: number;
   topN?: number;
+  signals?: string[];
   instant?: boolean;
 }
 
