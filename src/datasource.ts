@@ -1,9 +1,10 @@
-import { CoreApp, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
+import { AnnotationSupport, CoreApp, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
 import { DataSourceWithBackend, config, getBackendSrv, getTemplateSrv } from '@grafana/runtime';
 
 import { interpolateRegex, interpolateTargets, interpolateText } from './templating';
 import { PprofOptions } from './types/config';
-import { DEFAULT_QUERY, PprofQuery, ProfileQuery, QueryType } from './types/query';
+import { DEFAULT_QUERY, PprofQuery, ProfileQuery, QueryType, defaultQueryOf } from './types/query';
+import { AnnotationsQueryEditor } from './components/AnnotationsQueryEditor';
 import { PprofVariableSupport } from './variables';
 import { MetricInfo, NewPin, PinInfo, ProfileTypeInfo, SnapshotInfo, TargetInfo } from './types/resources';
 
@@ -24,6 +25,11 @@ export class DataSource extends DataSourceWithBackend<PprofQuery, PprofOptions> 
   constructor(instanceSettings: DataSourceInstanceSettings<PprofOptions>) {
     super(instanceSettings);
     this.variables = new PprofVariableSupport(this);
+    // Annotations are queries of type "annotations", answered by the backend like any other.
+    this.annotations = {
+      QueryEditor: AnnotationsQueryEditor as unknown as NonNullable<AnnotationSupport<PprofQuery>['QueryEditor']>,
+      getDefaultQuery: () => defaultQueryOf(QueryType.Annotations),
+    };
   }
 
   getDefaultQuery(_: CoreApp): Partial<PprofQuery> {
@@ -55,6 +61,8 @@ export class DataSource extends DataSourceWithBackend<PprofQuery, PprofOptions> 
           targets: interpolateTargets(q.targets, scopedVars, templateSrv),
           staleThreshold: text(q.staleThreshold),
         };
+      case QueryType.Annotations:
+        return { ...q, targets: interpolateTargets(q.targets, scopedVars, templateSrv) };
       default:
         return {
           ...q,

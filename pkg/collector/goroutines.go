@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/leakwatch/pprof-datasource/pkg/memstats"
+	"github.com/leakwatch/pprof-datasource/pkg/metrics"
 	"github.com/leakwatch/pprof-datasource/pkg/scrape"
+	"github.com/leakwatch/pprof-datasource/pkg/store"
 )
 
 // countStaleAfter is how many runtime intervals a goroutine count stays good enough to
@@ -94,6 +96,13 @@ func (c *Collector) collectDump(ctx context.Context, target string, tick time.Ti
 		st.Skipping, st.LastSkip, st.SkipReason = true, now, reason
 		c.dumps[target] = st
 		c.mu.Unlock()
+		if reason != reasonNoCount && known {
+			// Kept as history, so dashboards can mark each skipped dump.
+			skipped := []store.Sample{{Target: target, Series: metrics.RawDumpSkipped, T: tick.UnixMilli(), V: float64(cnt.n)}}
+			if err := c.store.Append(ctx, skipped); err != nil && !errors.Is(err, store.ErrClosed) {
+				c.logger.Error("could not store a skipped dump", "target", target, "error", err)
+			}
+		}
 		return nil
 	}
 	if st.Skipping && st.SkipReason != reasonNoCount {

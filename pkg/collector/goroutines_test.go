@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/leakwatch/pprof-datasource/pkg/metrics"
 	"github.com/leakwatch/pprof-datasource/pkg/models"
 	"github.com/leakwatch/pprof-datasource/pkg/scrape"
 	"github.com/leakwatch/pprof-datasource/pkg/store"
@@ -58,6 +59,10 @@ func TestDumpOnlyAtOrBelowTheCeiling(t *testing.T) {
 	assert.False(t, st.LastSkip.IsZero())
 	assert.True(t, st.LastAttempt.IsZero())
 	assert.Equal(t, 1, logs.count("goroutine dump skipped"), "logged when skipping starts, not on every tick")
+	skipped, err := c.store.Select(context.Background(), "api", []string{metrics.RawDumpSkipped}, 0, time.Now().UnixMilli())
+	require.NoError(t, err)
+	require.NotEmpty(t, skipped[metrics.RawDumpSkipped], "every skipped dump is kept as history for annotations")
+	assert.Greater(t, skipped[metrics.RawDumpSkipped][0].V, 250.0, "with the count that was over the ceiling")
 
 	// goroutine?debug=1 rides on the runtime ticks.
 	groups := s.goroutines(1)

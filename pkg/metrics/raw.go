@@ -33,6 +33,9 @@ const (
 	// RawHeapPostGC holds one point per observed GC at that GC's end time: the estimated heap
 	// right after the collection (see the README's metric catalog for the estimator).
 	RawHeapPostGC = "heap_post_gc"
+	// RawDumpSkipped holds one point per goroutine dump skipped because the target had more
+	// goroutines than the ceiling, value = that goroutine count; annotations read it.
+	RawDumpSkipped = "goroutine_dump_skipped"
 )
 
 // MinuteTierMs is the resolution of the downsampled tier. The collector also writes the first
@@ -49,4 +52,6 @@ func TierName(raw string) string { return raw + tierSuffix }
 
 // HasTier tells whether a raw series has a minute tier. Per-GC-cycle series do not: they are
 // events at their own times, not one value per scrape.
-func HasTier(raw string) bool { return raw != RawGCPause && raw != RawHeapPostGC }
+func HasTier(raw string) bool {
+	return raw != RawGCPause && raw != RawHeapPostGC && raw != RawDumpSkipped
+}

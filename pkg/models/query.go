@@ -28,8 +28,12 @@ const QueryTypeSuspects QueryType = "suspects"
 // a groups table, leak verdicts and alertable leak signals.
 const QueryTypeGoroutines QueryType = "goroutines"
 
+// QueryTypeAnnotations returns events to mark on panels: process restarts, GC cycles,
+// skipped goroutine dumps and pinned snapshots.
+const QueryTypeAnnotations QueryType = "annotations"
+
 // QueryTypes lists every query type, in the order the editor offers them.
-var QueryTypes = []QueryType{QueryTypeRuntime, QueryTypeProfile, QueryTypeSuspects, QueryTypeGoroutines}
+var QueryTypes = []QueryType{QueryTypeRuntime, QueryTypeProfile, QueryTypeSuspects, QueryTypeGoroutines, QueryTypeAnnotations}
 
 // DefaultMetric is what a new panel shows when the query names no metric.
 const DefaultMetric = "heap_inuse"
@@ -161,4 +165,16 @@ type GoroutinesQuery struct {
 	Signals []string `json:"signals,omitempty"`
 	// Instant returns the latest signal per target (numeric-multi) instead of series.
 	Instant bool `json:"instant,omitempty"`
+}
+
+// AnnotationsQuery is the JSON model of an `annotations` query, the data source's annotation
+// support.
+type AnnotationsQuery struct {
+	// QueryType is always "annotations".
+	QueryType QueryType `json:"queryType"`
+	// Targets selects targets as in RuntimeQuery.
+	Targets []string `json:"targets,omitempty"`
+	// Events are the kinds of event to return: "restarts", "gcCycles" (dense: one per GC
+	// cycle), "skippedDumps" and "pins"; empty means restarts, skippedDumps and pins.
+	Events []string `json:"events,omitempty"`
 }

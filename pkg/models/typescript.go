@@ -20,6 +20,7 @@ var queryModels = []struct {
 	{QueryTypeProfile, "is the JSON model of a `profile` query.", ProfileQuery{}},
 	{QueryTypeSuspects, "is the JSON model of a `suspects` query.", SuspectsQuery{}},
 	{QueryTypeGoroutines, "is the JSON model of a `goroutines` query.", GoroutinesQuery{}},
+	{QueryTypeAnnotations, "is the JSON model of an `annotations` query.", AnnotationsQuery{}},
 }
 
 // TypeScript renders the frontend's query model from the Go structs, so the two cannot drift:

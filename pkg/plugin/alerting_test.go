@@ -34,8 +34,9 @@ import (
 const (
 	alertingDir    = "../../provisioning/alerting"
 	datasourcesYML = "../../provisioning/datasources/datasources.yml"
-	pluginID       = "leakwatch-pprof-datasource"
-	exprUID        = "__expr__"
+	// pluginID is the plugin's id, as data sources and dashboards reference it.
+	pluginID = "leakwatch-pprof-datasource"
+	exprUID  = "__expr__"
 )
 
 // bundledDashboards are the uids of the dashboards the plugin ships; an alert links to one.

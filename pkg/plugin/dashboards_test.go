@@ -28,7 +28,6 @@ import (
 const (
 	dashboardsDir  = "../../src/dashboards"
 	pluginJSONPath = "../../src/plugin.json"
-	pluginID       = "leakwatch-pprof-datasource"
 	demoTarget     = "demo"
 )
 

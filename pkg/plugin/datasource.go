@@ -107,6 +107,7 @@ func (d *Datasource) newQueryMux() *datasource.QueryTypeMux {
 	mux.HandleFunc(string(models.QueryTypeSuspects), d.handleSuspects)
 	mux.HandleFunc(string(models.QueryTypeProfile), d.handleProfile)
 	mux.HandleFunc(string(models.QueryTypeGoroutines), d.handleGoroutines)
+	mux.HandleFunc(string(models.QueryTypeAnnotations), d.handleAnnotations)
 	// Queries saved before a type was chosen (or by the default query) are runtime queries.
 	mux.HandleFunc("", d.handleRuntime)
 	return mux

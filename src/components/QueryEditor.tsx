@@ -2,6 +2,7 @@ import React, { ComponentType } from 'react';
 import { InlineField, InlineFieldRow, RadioButtonGroup } from '@grafana/ui';
 
 import { PprofQuery, QueryOf, QueryType, defaultQueryOf } from '../types/query';
+import { AnnotationsQueryEditor } from './AnnotationsQueryEditor';
 import { GoroutinesQueryEditor } from './query/GoroutinesQueryEditor';
 import { ProfileQueryEditor } from './query/profile/ProfileQueryEditor';
 import { RuntimeQueryEditor } from './query/RuntimeQueryEditor';
@@ -15,6 +16,7 @@ const editors: { [T in QueryType]: ComponentType<EditorProps<QueryOf<T>>> } = {
   [QueryType.Profile]: ProfileQueryEditor,
   [QueryType.Suspects]: SuspectsQueryEditor,
   [QueryType.Goroutines]: GoroutinesQueryEditor,
+  [QueryType.Annotations]: AnnotationsQueryEditor,
 };
 
 const QUERY_TYPES: Array<{ label: string; value: QueryType; description: string }> = [

@@ -57,6 +57,9 @@ export const selectors = {
       clientKey: 'Client key',
     },
   },
+  annotations: {
+    events: 'Events',
+  },
   variable: {
     kind: 'Variable lists',
     labelFilter: 'Label filter',

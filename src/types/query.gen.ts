@@ -9,6 +9,7 @@ export enum QueryType {
   Profile = 'profile',
   Suspects = 'suspects',
   Goroutines = 'goroutines',
+  Annotations = 'annotations',
 }
 
 /** RuntimeQuery is the JSON model of a `runtime` query. */
@@ -59,6 +60,13 @@ export interface GoroutinesQuery extends DataQuery {
   topN?: number;
   signals?: string[];
   instant?: boolean;
+}
+
+/** AnnotationsQuery is the JSON model of an `annotations` query. */
+export interface AnnotationsQuery extends DataQuery {
+  queryType: QueryType.Annotations;
+  targets?: string[];
+  events?: string[];
 }
 
 /** DEFAULT_METRIC is what a new panel shows when the query names no metric. */

@@ -1,4 +1,5 @@
 import {
+  AnnotationsQuery,
   DEFAULT_GROWING_SNAPSHOTS,
   DEFAULT_MAX_NODES,
   DEFAULT_METRIC,
@@ -21,13 +22,13 @@ export {
   DEFAULT_TOP_N,
   QueryType,
 };
-export type { GoroutinesQuery, ProfileQuery, RuntimeQuery, SuspectsQuery };
+export type { AnnotationsQuery, GoroutinesQuery, ProfileQuery, RuntimeQuery, SuspectsQuery };
 
 /**
  * PprofQuery is every query this data source understands, discriminated on `queryType`.
  * Each member comes from the generated Go model, so the union grows with the backend.
  */
-export type PprofQuery = RuntimeQuery | ProfileQuery | SuspectsQuery | GoroutinesQuery;
+export type PprofQuery = RuntimeQuery | ProfileQuery | SuspectsQuery | GoroutinesQuery | AnnotationsQuery;
 
 /** QueryOf is the member of PprofQuery with that query type. */
 export type QueryOf<T extends QueryType> = Extract<PprofQuery, { queryType: T }>;
@@ -38,6 +39,9 @@ export const DEFAULT_QUERY: Readonly<Omit<RuntimeQuery, 'refId'>> = {
   targets: [],
   metrics: [DEFAULT_METRIC],
 };
+
+/** DEFAULT_ANNOTATION_EVENTS are what an annotation marks by default; GC cycles are dense and opt-in. */
+export const DEFAULT_ANNOTATION_EVENTS: readonly string[] = ['restarts', 'skippedDumps', 'pins'];
 
 /** DEFAULT_SAMPLE_TYPE is the sample type of the default heap profile query. */
 export const DEFAULT_SAMPLE_TYPE = 'inuse_space';
@@ -62,6 +66,11 @@ export function defaultQueryOf<T extends QueryType>(queryType: T, firstTarget?: 
     },
     [QueryType.Suspects]: { queryType: QueryType.Suspects, target: firstTarget, by: 'function', output: 'table' },
     [QueryType.Goroutines]: { queryType: QueryType.Goroutines, targets: [], output: 'states' },
+    [QueryType.Annotations]: {
+      queryType: QueryType.Annotations,
+      targets: [],
+      events: [...DEFAULT_ANNOTATION_EVENTS],
+    },
   };
   const query = defaults[queryType] as Omit<QueryOf<T>, 'refId'> & { target?: string };
   if ('target' in query && query.target === undefined) {
