@@ -47,9 +47,16 @@ bash scripts/check-grafana-min.sh
 step "browser tests: the editors in headless Chromium against the real backend and demo services"
 node --test tests/browser/
 
-step "build: frontend bundle and backend binary"
-npm run build
-bash scripts/build-backend.sh
+step "build: frontend bundle and backend binary (the compose file's builder stage runs the same script)"
+bash scripts/build.sh
 test -s dist/module.js
 test -x dist/gpx_pprof_linux_amd64
+step "compose file: valid, and its builder stage builds the plugin as this script does"
+# No Docker engine runs here, so the images are not built; the file is checked as compose reads it.
+docker-compose -f docker-compose.yaml config -q
+grep -q '^RUN bash scripts/build.sh$' docker/plugin.Dockerfile
+for svc in grafana leaky goroutines gc; do
+  docker-compose -f docker-compose.yaml config --services | grep -qx "$svc"
+done
+
 echo "all checks passed"

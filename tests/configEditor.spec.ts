@@ -22,7 +22,7 @@ test('"Save & test" passes against the demo target', async ({
 }) => {
   const ds = await readProvisionedDataSource<PprofOptions, PprofSecureJsonData>({ fileName: 'datasources.yml' });
   const configPage = await createDataSourceConfigPage({ type: ds.type });
-  const target = ds.jsonData.targets?.[0] ?? { name: 'leaky', url: 'http://leakyapp:6060' };
+  const target = ds.jsonData.targets?.[0] ?? { name: 'leaky', url: 'http://leaky:6060' };
   await page.getByRole('button', { name: selectors.config.targets.addButton }).click();
   await page.getByLabel(selectors.config.targets.name(0)).fill(target.name);
   await page.getByLabel(selectors.config.targets.url(0)).fill(target.url);
