@@ -44,6 +44,7 @@ func (d *Datasource) newResourceHandler() backend.CallResourceHandler {
 	mux.HandleFunc("GET /goroutine-states", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, goroutines.Buckets)
 	})
+	mux.HandleFunc("GET /probe", d.serveProbe)
 	d.registerProfileResources(mux)
 	return httpadapter.New(mux)
 }

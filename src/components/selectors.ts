@@ -11,6 +11,7 @@ export const selectors = {
       url: (index: number) => `Target ${index + 1} base URL`,
       labels: (index: number) => `Target ${index + 1} labels`,
       removeButton: (index: number) => `Remove target ${index + 1}`,
+      testButton: (index: number) => `Test target ${index + 1}`,
     },
     scrape: {
       section: 'Scraping and storage',

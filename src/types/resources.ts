@@ -79,3 +79,15 @@ export interface PinInfo {
 
 /** NewPin is the body of `POST resources/pins`. */
 export type NewPin = Pick<PinInfo, 'name' | 'target' | 'kind' | 'time'>;
+
+/** ProbeInfo is the answer of `GET probe?target=`: what one saved target served, as Save & test probes it. */
+export interface ProbeInfo {
+  target: string;
+  /** ok is true when the target serves MemStats (expvar or the heap trailer). */
+  ok: boolean;
+  source?: string;
+  goroutines?: number;
+  /** summary is the Save & test line of the target, e.g. "api: ok (MemStats via /debug/vars, 12 goroutines)". */
+  summary: string;
+  endpoints: Array<{ path: string; ok: boolean; detail: string }>;
+}

@@ -2,7 +2,9 @@ import React, { useState } from 'react';
 import { IconButton, InlineField, InlineFieldRow, Input } from '@grafana/ui';
 
 import { TargetConfig } from '../../types/config';
+import { ProbeInfo } from '../../types/resources';
 import { selectors } from '../selectors';
+import { TargetTest } from './TargetTest';
 import { TargetErrors, formatLabels, parseLabels } from './validation';
 
 interface Props {
@@ -11,12 +13,14 @@ interface Props {
   errors: TargetErrors;
   onChange: (target: TargetConfig) => void;
   onRemove: () => void;
+  /** probe tests the target; undefined while the row is not saved as it is. */
+  probe?: (name: string) => Promise<ProbeInfo>;
 }
 
 const s = selectors.config.targets;
 
 /** TargetRow edits one target: its name, base URL and extra labels. */
-export function TargetRow({ index, target, errors, onChange, onRemove }: Props) {
+export function TargetRow({ index, target, errors, onChange, onRemove, probe }: Props) {
   // Labels are typed as free text; the text is kept locally so that half-typed pairs
   // ("env=") survive re-renders while only the pairs that parse reach jsonData.
   const [labelsText, setLabelsText] = useState(() => formatLabels(target.labels));
@@ -88,6 +92,7 @@ export function TargetRow({ index, target, errors, onChange, onRemove }: Props) 
         />
       </InlineField>
       <IconButton name="trash-alt" tooltip={s.removeButton(index)} onClick={onRemove} />
+      <TargetTest index={index} name={target.name} probe={probe} />
     </InlineFieldRow>
   );
 }

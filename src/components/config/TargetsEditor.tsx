@@ -2,6 +2,7 @@ import React, { useMemo } from 'react';
 import { Button, FieldSet, Stack, Text } from '@grafana/ui';
 
 import { TargetConfig } from '../../types/config';
+import { ProbeInfo } from '../../types/resources';
 import { selectors } from '../selectors';
 import { TargetRow } from './TargetRow';
 import { validateTargets } from './validation';
@@ -9,12 +10,16 @@ import { validateTargets } from './validation';
 interface Props {
   targets: TargetConfig[];
   onChange: (targets: TargetConfig[]) => void;
+  /** saved are the targets as the backend has them; only those can be tested. */
+  saved?: TargetConfig[];
+  probe?: (name: string) => Promise<ProbeInfo>;
 }
 
 const s = selectors.config.targets;
 
 /** TargetsEditor edits the list of Go services the backend scrapes. */
-export function TargetsEditor({ targets, onChange }: Props) {
+export function TargetsEditor({ targets, onChange, saved = [], probe }: Props) {
+  const isSaved = (t: TargetConfig) => saved.some((s) => s.name === t.name && s.url === t.url);
   const errors = useMemo(() => validateTargets(targets), [targets]);
 
   const replace = (index: number, target: TargetConfig) => onChange(targets.map((t, i) => (i === index ? target : t)));
@@ -37,6 +42,7 @@ export function TargetsEditor({ targets, onChange }: Props) {
             errors={errors[index]}
             onChange={(t) => replace(index, t)}
             onRemove={() => remove(index)}
+            probe={probe && isSaved(target) ? probe : undefined}
           />
         ))}
         <div>
