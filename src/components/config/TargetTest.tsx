@@ -31,13 +31,13 @@ export function TargetTest({ index, name, probe }: Props) {
       <Button
         variant="secondary"
         size="sm"
-        icon={state.loading ? 'spinner' : 'heart-rate'}
+        icon="plug"
         disabled={!probe || state.loading}
         tooltip={probe ? undefined : 'Save the data source first: only saved targets can be tested.'}
         aria-label={selectors.config.targets.testButton(index)}
         onClick={run}
       >
-        Test
+        {state.loading ? 'Testing…' : 'Test'}
       </Button>
       {state.result && (
         <Text color={state.result.ok ? 'success' : 'error'} data-testid={`target-test-${index}`}>
