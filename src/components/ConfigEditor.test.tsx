@@ -2,6 +2,7 @@ import { screen } from '@testing-library/react';
 
 import { renderConfigEditor } from '../test/configEditor';
 import { settingsFixture } from '../test/settings';
+import { installComboboxShims } from '../test/jsdomShims';
 import { EDITOR_TEST_TIMEOUT_MS, setupUser } from '../test/user';
 import { selectors } from './selectors';
 
@@ -15,6 +16,9 @@ const user = setupUser();
 jest.setTimeout(EDITOR_TEST_TIMEOUT_MS);
 
 describe('ConfigEditor', () => {
+  // plugin-ui's authentication method is a Select, whose menu watches scrolling.
+  beforeEach(installComboboxShims);
+
   it('adds a target to jsonData', async () => {
     const { onOptionsChange, lastOptions } = renderEditor();
 
@@ -79,18 +83,28 @@ describe('ConfigEditor', () => {
     expect(screen.getByText(/"1env" is not a valid label name/)).toBeInTheDocument();
   });
 
+  const a = selectors.config.auth;
+
+  /** chooseAuthMethod picks a method in @grafana/plugin-ui's authentication select. */
+  async function chooseAuthMethod(label: string) {
+    await user.click(screen.getByRole('combobox', { name: a.method }));
+    await user.click(await screen.findByText(label, { selector: '[role="option"] *' }));
+  }
+
   it('stores the bearer token in secureJsonData only', async () => {
     const { lastOptions } = renderEditor();
 
-    await user.type(screen.getByLabelText(selectors.config.auth.bearerToken), 's3cret');
+    await chooseAuthMethod(a.bearerMethod);
+    await user.type(screen.getByLabelText(a.bearerToken), 's3cret');
 
     expect(lastOptions().secureJsonData).toEqual({ bearerToken: 's3cret' });
     expect(JSON.stringify(lastOptions().jsonData)).not.toContain('s3cret');
+    expect(lastOptions().basicAuth).toBe(false);
   });
 
   it('resets a configured bearer token', async () => {
     const { lastOptions } = renderEditor(settings({ secureJsonFields: { bearerToken: true } }));
-    const input = screen.getByLabelText(selectors.config.auth.bearerToken);
+    const input = screen.getByLabelText(a.bearerToken);
     expect(input).toHaveValue('configured');
     expect(input).toBeDisabled();
 
@@ -98,41 +112,75 @@ describe('ConfigEditor', () => {
 
     expect(lastOptions().secureJsonFields.bearerToken).toBe(false);
     expect(lastOptions().secureJsonData).toEqual({ bearerToken: '' });
-    expect(screen.getByLabelText(selectors.config.auth.bearerToken)).toBeEnabled();
+    expect(screen.getByLabelText(a.bearerToken)).toBeEnabled();
+  });
+
+  it('forgets the bearer token when another method is chosen, so it is no longer sent', async () => {
+    const { lastOptions } = renderEditor(settings({ secureJsonFields: { bearerToken: true } }));
+
+    await chooseAuthMethod('No Authentication');
+
+    expect(lastOptions().secureJsonFields.bearerToken).toBe(false);
+    expect(lastOptions().secureJsonData).toEqual({ bearerToken: '' });
+    expect(screen.queryByLabelText(a.bearerToken)).not.toBeInTheDocument();
+  });
+
+  it('offers only the methods a backend that scrapes on its own can use', async () => {
+    renderEditor();
+
+    await user.click(screen.getByRole('combobox', { name: a.method }));
+
+    const options = screen.getAllByRole('option').map((o) => o.textContent ?? '');
+    expect(options.some((o) => o.includes('Basic authentication'))).toBe(true);
+    expect(options.some((o) => o.includes(a.bearerMethod))).toBe(true);
+    expect(options.some((o) => o.includes('Forward OAuth'))).toBe(false);
+    expect(options.some((o) => o.includes('cross-site'))).toBe(false);
   });
 
   it('keeps basic auth in the SDK keys', async () => {
     const { lastOptions } = renderEditor();
 
-    await user.click(screen.getByRole('switch', { name: selectors.config.auth.basicAuth }));
-    await user.type(screen.getByLabelText(selectors.config.auth.basicAuthUser), 'scraper');
-    await user.type(screen.getByLabelText(selectors.config.auth.basicAuthPassword), 'pw');
+    await chooseAuthMethod('Basic authentication');
+    await user.type(screen.getByLabelText(new RegExp(`^${a.basicAuthUser}`)), 'scraper');
+    await user.type(screen.getByLabelText(new RegExp(`^${a.basicAuthPassword}`)), 'pw');
 
     expect(lastOptions().jsonData).toMatchObject({ basicAuth: true, basicAuthUser: 'scraper' });
     expect(lastOptions().secureJsonData).toEqual({ basicAuthPassword: 'pw' });
     expect(lastOptions()).toMatchObject({ basicAuth: true, basicAuthUser: 'scraper' });
   });
 
+  it('turns off basic auth stored in jsonData too, which the SDK would otherwise still send', async () => {
+    const { lastOptions } = renderEditor(
+      settings({ basicAuth: true, basicAuthUser: 'old', jsonData: { basicAuth: true, basicAuthUser: 'old' } })
+    );
+
+    await chooseAuthMethod('No Authentication');
+
+    expect(lastOptions().basicAuth).toBe(false);
+    expect(lastOptions().jsonData.basicAuth).toBe(false);
+  });
+
   it('leaves TLS verification on by default and warns when it is turned off', async () => {
     const { lastOptions } = renderEditor();
-    const skipVerify = screen.getByRole('switch', { name: selectors.config.tls.skipVerify });
+    const skipVerify = screen.getByRole('checkbox', { name: 'Skip TLS certificate validation' });
     expect(skipVerify).not.toBeChecked();
-    expect(screen.queryByText(/Certificates are not verified/)).not.toBeInTheDocument();
+    expect(screen.queryByText(a.skipVerifyWarning)).not.toBeInTheDocument();
 
     await user.click(skipVerify);
 
     expect(lastOptions().jsonData.tlsSkipVerify).toBe(true);
-    expect(screen.getByText(/Certificates are not verified/)).toBeInTheDocument();
+    expect(screen.getByText(a.skipVerifyWarning)).toBeInTheDocument();
   });
 
   it('stores TLS client certificates as secrets', async () => {
     const { lastOptions } = renderEditor();
 
-    await user.click(screen.getByRole('switch', { name: selectors.config.tls.clientAuth }));
-    await user.type(screen.getByRole('textbox', { name: selectors.config.tls.clientKey }), 'KEY');
+    await user.click(screen.getByRole('checkbox', { name: 'TLS Client Authentication' }));
+    await user.type(screen.getByLabelText(/^Client Key/), 'KEY');
 
     expect(lastOptions().jsonData.tlsAuth).toBe(true);
-    expect(lastOptions().secureJsonData).toEqual({ tlsClientKey: 'KEY' });
+    expect(lastOptions().secureJsonData).toEqual(expect.objectContaining({ tlsClientKey: 'KEY' }));
+    expect(JSON.stringify(lastOptions().jsonData)).not.toContain('KEY');
   });
 
   it('writes header names to jsonData and values to secureJsonData', async () => {

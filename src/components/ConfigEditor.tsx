@@ -1,6 +1,7 @@
 import React, { useCallback, useState } from 'react';
+import { ConfigSection, DataSourceDescription } from '@grafana/plugin-ui';
 import { getBackendSrv } from '@grafana/runtime';
-import { Stack } from '@grafana/ui';
+import { Divider, Stack } from '@grafana/ui';
 
 import { ProbeInfo } from '../types/resources';
 
@@ -10,9 +11,15 @@ import { ConfigProps, updateJsonData } from './config/options';
 import { ProfilesSection } from './config/ProfilesSection';
 import { ScrapeSection } from './config/ScrapeSection';
 import { TargetsEditor } from './config/TargetsEditor';
-import { TlsSection } from './config/TlsSection';
+import { selectors } from './selectors';
 
-/** ConfigEditor edits the data source settings: targets, scraping, storage, profile collection, and how to reach the targets. */
+const DOCS_LINK = 'https://github.com/leakwatch/pprof-datasource#configuration';
+
+/**
+ * ConfigEditor edits the data source settings in the layout of Grafana's own data sources
+ * (@grafana/plugin-ui): targets, authentication and TLS, custom headers, then the collection
+ * and storage settings.
+ */
 export function ConfigEditor(props: ConfigProps) {
   // The targets as the page opened with them are the saved ones, which the backend can test.
   const [saved] = useState(() => props.options.jsonData.targets ?? []);
@@ -25,18 +32,28 @@ export function ConfigEditor(props: ConfigProps) {
     [uid]
   );
   return (
-    <Stack direction="column" gap={2}>
+    <Stack direction="column" gap={1}>
+      <DataSourceDescription dataSourceName="Go pprof" docsLink={DOCS_LINK} hasRequiredFields={false} />
+      <Divider />
       <TargetsEditor
         targets={props.options.jsonData.targets ?? []}
         onChange={(targets) => updateJsonData(props, { targets })}
         saved={saved}
         probe={uid ? probe : undefined}
       />
-      <ScrapeSection {...props} />
-      <ProfilesSection {...props} />
+      <Divider />
       <AuthSection {...props} />
       <HeadersEditor {...props} />
-      <TlsSection {...props} />
+      <Divider />
+      <ConfigSection
+        title={selectors.config.additional}
+        description="How often the targets are scraped and profiled, and how much history is kept."
+        isCollapsible
+        isInitiallyOpen
+      >
+        <ScrapeSection {...props} />
+        <ProfilesSection {...props} />
+      </ConfigSection>
     </Stack>
   );
 }

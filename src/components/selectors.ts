@@ -4,8 +4,10 @@
  */
 export const selectors = {
   config: {
+    additional: 'Additional settings',
     targets: {
       section: 'Targets',
+      table: 'Targets',
       addButton: 'Add target',
       name: (index: number) => `Target ${index + 1} name`,
       url: (index: number) => `Target ${index + 1} base URL`,
@@ -35,10 +37,13 @@ export const selectors = {
     },
     auth: {
       section: 'Authentication',
+      method: 'Authentication method',
       basicAuth: 'Basic authentication',
       basicAuthUser: 'User',
       basicAuthPassword: 'Password',
       bearerToken: 'Bearer token',
+      bearerMethod: 'Bearer token',
+      skipVerifyWarning: 'TLS certificates are not verified',
     },
     headers: {
       section: 'Custom HTTP headers',
@@ -46,16 +51,6 @@ export const selectors = {
       name: (index: number) => `Header ${index + 1} name`,
       value: (index: number) => `Header ${index + 1} value`,
       removeButton: (index: number) => `Remove header ${index + 1}`,
-    },
-    tls: {
-      section: 'TLS',
-      skipVerify: 'Skip TLS certificate verification',
-      serverName: 'TLS server name',
-      withCACert: 'Verify with a custom CA certificate',
-      caCert: 'CA certificate',
-      clientAuth: 'TLS client authentication',
-      clientCert: 'Client certificate',
-      clientKey: 'Client key',
     },
   },
   annotations: {

@@ -394,7 +394,11 @@ describe('config editor', () => {
     await page.getByText('is used by more than one target').first().waitFor();
 
     await page.getByRole('button', { name: 'Remove target 2' }).click();
-    await page.getByLabel('Bearer token').fill('s3cret');
+    // The authentication section is @grafana/plugin-ui's: the method is a select, and the
+    // token field appears once the bearer-token method is chosen.
+    await page.getByRole('combobox', { name: 'Authentication method' }).click();
+    await page.getByRole('option', { name: /Bearer token/ }).click();
+    await page.getByLabel('Bearer token', { exact: true }).fill('s3cret');
 
     const options = await json(page, 'options');
     assert.deepEqual(options.jsonData.targets, [

@@ -1,15 +1,6 @@
 import React from 'react';
-import {
-  Button,
-  FieldSet,
-  IconButton,
-  InlineField,
-  InlineFieldRow,
-  Input,
-  SecretInput,
-  Stack,
-  Text,
-} from '@grafana/ui';
+import { ConfigSubSection } from '@grafana/plugin-ui';
+import { Button, IconButton, InlineField, InlineFieldRow, Input, SecretInput, Stack, Text } from '@grafana/ui';
 
 import { PprofOptions, PprofSecureJsonData } from '../../types/config';
 import { selectors } from '../selectors';
@@ -82,7 +73,7 @@ export function HeadersEditor(props: ConfigProps) {
   };
 
   return (
-    <FieldSet label={s.section}>
+    <ConfigSubSection title={s.section}>
       <Stack direction="column" gap={1}>
         <Text color="secondary">Headers sent with every request to the targets. Values are stored encrypted.</Text>
         {headers.map((header, index) => {
@@ -120,6 +111,6 @@ export function HeadersEditor(props: ConfigProps) {
           </Button>
         </div>
       </Stack>
-    </FieldSet>
+    </ConfigSubSection>
   );
 }

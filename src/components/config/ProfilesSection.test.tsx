@@ -17,7 +17,7 @@ describe('ProfilesSection', () => {
   it('shows the backend defaults as placeholders', () => {
     renderConfigEditor();
 
-    expect(screen.getByRole('group', { name: p.section })).toBeInTheDocument();
+    expect(screen.getByRole('heading', { name: p.section })).toBeInTheDocument();
     expect(field(p.interval('heap'))).toHaveAttribute('placeholder', '60s');
     for (const type of ['goroutine', 'block', 'mutex', 'threadcreate', 'goroutineleak']) {
       expect(field(p.interval(type))).toHaveAttribute('placeholder', '5m');

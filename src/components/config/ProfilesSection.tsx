@@ -1,5 +1,5 @@
 import React from 'react';
-import { FieldSet } from '@grafana/ui';
+import { ConfigSubSection } from '@grafana/plugin-ui';
 
 import {
   DEFAULT_CPU_PROFILE_SECONDS,
@@ -25,7 +25,7 @@ export function ProfilesSection(props: ConfigProps) {
   const seconds = jsonData.cpuProfileSeconds ?? DEFAULT_CPU_PROFILE_SECONDS;
 
   return (
-    <FieldSet label={s.section}>
+    <ConfigSubSection title={s.section}>
       <ProfileIntervals
         intervals={jsonData.profileIntervals}
         onChange={(profileIntervals) => set({ profileIntervals })}
@@ -92,6 +92,6 @@ export function ProfilesSection(props: ConfigProps) {
         defaultBytes={DEFAULT_SNAPSHOT_MAX_BYTES}
         onChange={(snapshotMaxBytes) => set({ snapshotMaxBytes })}
       />
-    </FieldSet>
+    </ConfigSubSection>
   );
 }

@@ -1,5 +1,6 @@
 import React from 'react';
-import { FieldSet, InlineField, Input } from '@grafana/ui';
+import { ConfigSubSection } from '@grafana/plugin-ui';
+import { InlineField, Input } from '@grafana/ui';
 
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
@@ -23,7 +24,7 @@ export function ScrapeSection(props: ConfigProps) {
   const timeoutError = positiveIntegerError(jsonData.timeout, 'Enter a whole number of seconds, at least 1');
 
   return (
-    <FieldSet label={s.section}>
+    <ConfigSubSection title={s.section}>
       <InlineField
         label={s.scrapeInterval}
         labelWidth={LABEL_WIDTH}
@@ -102,6 +103,6 @@ export function ScrapeSection(props: ConfigProps) {
         defaultBytes={DEFAULT_MAX_RESPONSE_BYTES}
         onChange={(maxResponseBytes) => updateJsonData(props, { maxResponseBytes })}
       />
-    </FieldSet>
+    </ConfigSubSection>
   );
 }

@@ -1,5 +1,5 @@
 import React, { useState } from 'react';
-import { IconButton, InlineField, InlineFieldRow, Input } from '@grafana/ui';
+import { Field, IconButton, Input } from '@grafana/ui';
 
 import { TargetConfig } from '../../types/config';
 import { ProbeInfo } from '../../types/resources';
@@ -19,7 +19,7 @@ interface Props {
 
 const s = selectors.config.targets;
 
-/** TargetRow edits one target: its name, base URL and extra labels. */
+/** TargetRow is one row of the targets table: a target's name, base URL, extra labels and test. */
 export function TargetRow({ index, target, errors, onChange, onRemove, probe }: Props) {
   // Labels are typed as free text; the text is kept locally so that half-typed pairs
   // ("env=") survive re-renders while only the pairs that parse reach jsonData.
@@ -51,48 +51,48 @@ export function TargetRow({ index, target, errors, onChange, onRemove, probe }: 
   const labelsMessage = labelsError ?? errors.labels;
 
   return (
-    <InlineFieldRow>
-      <InlineField label="Name" labelWidth={8} invalid={Boolean(errors.name)} error={errors.name}>
-        <Input
-          aria-label={s.name(index)}
-          value={target.name}
-          placeholder="api"
-          width={20}
-          onChange={(e) => onChange({ ...target, name: e.currentTarget.value })}
-        />
-      </InlineField>
-      <InlineField
-        label="Base URL"
-        labelWidth={12}
-        tooltip="The address under which the service serves /debug/vars and /debug/pprof/. Only the Grafana server contacts it."
-        invalid={Boolean(errors.url)}
-        error={errors.url}
-      >
-        <Input
-          aria-label={s.url(index)}
-          value={target.url}
-          placeholder="http://my-service:6060"
-          width={36}
-          onChange={(e) => onChange({ ...target, url: e.currentTarget.value })}
-        />
-      </InlineField>
-      <InlineField
-        label="Labels"
-        labelWidth={10}
-        tooltip="Extra labels added to every series of this target, as key=value pairs separated by commas."
-        invalid={Boolean(labelsMessage)}
-        error={labelsMessage}
-      >
-        <Input
-          aria-label={s.labels(index)}
-          value={labelsText}
-          placeholder="env=prod, team=payments"
-          width={36}
-          onChange={(e) => onLabelsChange(e.currentTarget.value)}
-        />
-      </InlineField>
-      <IconButton name="trash-alt" tooltip={s.removeButton(index)} onClick={onRemove} />
-      <TargetTest index={index} name={target.name} probe={probe} />
-    </InlineFieldRow>
+    <tr>
+      <td>
+        <Field invalid={Boolean(errors.name)} error={errors.name} noMargin>
+          <Input
+            aria-label={s.name(index)}
+            value={target.name}
+            placeholder="api"
+            width={20}
+            onChange={(e) => onChange({ ...target, name: e.currentTarget.value })}
+          />
+        </Field>
+      </td>
+      <td>
+        <Field invalid={Boolean(errors.url)} error={errors.url} noMargin>
+          <Input
+            aria-label={s.url(index)}
+            title="The address under which the service serves /debug/vars and /debug/pprof/. Only the Grafana server contacts it."
+            value={target.url}
+            placeholder="http://my-service:6060"
+            width={36}
+            onChange={(e) => onChange({ ...target, url: e.currentTarget.value })}
+          />
+        </Field>
+      </td>
+      <td>
+        <Field invalid={Boolean(labelsMessage)} error={labelsMessage} noMargin>
+          <Input
+            aria-label={s.labels(index)}
+            title="Extra labels added to every series of this target, as key=value pairs separated by commas."
+            value={labelsText}
+            placeholder="env=prod, team=payments"
+            width={32}
+            onChange={(e) => onLabelsChange(e.currentTarget.value)}
+          />
+        </Field>
+      </td>
+      <td>
+        <TargetTest index={index} name={target.name} probe={probe} />
+      </td>
+      <td>
+        <IconButton name="trash-alt" tooltip={s.removeButton(index)} onClick={onRemove} />
+      </td>
+    </tr>
   );
 }

@@ -2,7 +2,7 @@ import React from 'react';
 import { InlineField, Input } from '@grafana/ui';
 
 /** CONFIG_LABEL_WIDTH is the label width of every config section. */
-export const CONFIG_LABEL_WIDTH = 24;
+export const CONFIG_LABEL_WIDTH = 32;
 const LABEL_WIDTH = CONFIG_LABEL_WIDTH;
 const MIB = 1 << 20;
 
