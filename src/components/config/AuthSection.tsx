@@ -70,6 +70,13 @@ export function AuthSection(props: ConfigProps) {
   const [method, setMethod] = useState<Method>(() => initialMethod(props));
   const onChange = (next: Options) => onOptionsChange(withSdkBasicAuth(next));
   const legacy = convertLegacyAuthProps({ config: options, onChange });
+  // Unset switches come through as undefined, which would flip plugin-ui's checkboxes from
+  // uncontrolled to controlled on the first click.
+  const tls = legacy.TLS && {
+    ...legacy.TLS,
+    TLSClientAuth: { ...legacy.TLS.TLSClientAuth, enabled: Boolean(options.jsonData.tlsAuth) },
+    skipTLSVerification: { ...legacy.TLS.skipTLSVerification, enabled: Boolean(options.jsonData.tlsSkipVerify) },
+  };
   const tokenConfigured = isSecretConfigured(props, 'bearerToken');
 
   const select = (next: Method) => {
@@ -103,6 +110,7 @@ export function AuthSection(props: ConfigProps) {
     <Stack direction="column" gap={1}>
       <Auth
         {...legacy}
+        TLS={tls}
         selectedMethod={method}
         visibleMethods={VISIBLE_METHODS}
         defaultOptionsOverrides={{
