@@ -259,7 +259,18 @@ func validateTargets(targets []Target) error {
 		seen[t.Name] = true
 		u, err := url.Parse(t.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			if u != nil && u.User != nil {
+				return fmt.Errorf("target %q: base URL %q is not an http(s) URL", t.Name, u.Redacted())
+			}
 			return fmt.Errorf("target %q: base URL %q is not an http(s) URL", t.Name, t.URL)
+		}
+		// jsonData is stored in plain text and shown to every editor: a password in the URL
+		// would be neither encrypted nor hidden, so it is refused (and not echoed back).
+		if u.User != nil {
+			return fmt.Errorf("target %q: base URL %s carries credentials; set them under Authentication, where they are stored encrypted", t.Name, u.Redacted())
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("target %q: base URL %q has a query or fragment; give only scheme, host, port and path prefix", t.Name, t.URL)
 		}
 		for k := range t.Labels {
 			if !labelNameRE.MatchString(k) || k == "target" || strings.HasPrefix(k, "__") {

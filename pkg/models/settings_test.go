@@ -57,6 +57,9 @@ func TestSettingsValidation(t *testing.T) {
 		"empty name":         {`{"targets":[{"name":" ","url":"http://h:1"}]}`, "target 1 has no name"},
 		"not http":           {`{"targets":[{"name":"a","url":"ftp://h"}]}`, `target "a": base URL "ftp://h" is not an http(s) URL`},
 		"no host":            {`{"targets":[{"name":"a","url":"http://"}]}`, "is not an http(s) URL"},
+		"credentials in url": {`{"targets":[{"name":"a","url":"http://u:s3cret@h:1"}]}`, `base URL http://u:xxxxx@h:1 carries credentials; set them under Authentication`},
+		"query in url":       {`{"targets":[{"name":"a","url":"http://h:1/?debug=1"}]}`, "has a query or fragment"},
+		"fragment in url":    {`{"targets":[{"name":"a","url":"http://h:1/#x"}]}`, "has a query or fragment"},
 		"bad label":          {`{"targets":[{"name":"a","url":"http://h","labels":{"1x":"v"}}]}`, `"1x" cannot be used as a label name`},
 		"reserved label":     {`{"targets":[{"name":"a","url":"http://h","labels":{"target":"v"}}]}`, `"target" cannot be used`},
 		"bad interval":       {`{"scrapeInterval":"often"}`, "scrape interval"},
@@ -69,6 +72,7 @@ func TestSettingsValidation(t *testing.T) {
 			_, err := load(t, tc.json, nil)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), "s3cret", "a password in a URL is never echoed")
 		})
 	}
 }

@@ -51,6 +51,9 @@ describe('urlError', () => {
     ['api:6060', /http:\/\/ or https:\/\//],
     ['ftp://api', /http:\/\/ or https:\/\//],
     ['http//api', /Not a valid URL/],
+    ['http://scraper:s3cret@api:6060', /Do not put credentials in the URL/],
+    ['http://api:6060/?debug=1', /no \?query or #fragment/],
+    ['http://api:6060/#top', /no \?query or #fragment/],
   ])('rejects %p', (url, message) => {
     expect(urlError(url)).toMatch(message);
   });

@@ -51,6 +51,13 @@ export function urlError(text: string): string | undefined {
   if (url.hostname === '') {
     return 'The URL has no host';
   }
+  // jsonData is stored in plain text and shown to every editor of the data source.
+  if (url.username !== '' || url.password !== '') {
+    return 'Do not put credentials in the URL: set them under Authentication, where they are stored encrypted';
+  }
+  if (url.search !== '' || url.hash !== '') {
+    return 'Give only scheme, host, port and path prefix: no ?query or #fragment';
+  }
   return undefined;
 }
 
