@@ -66,7 +66,64 @@ func TypeScript() string {
 	fmt.Fprintf(&b, "\n/** DEFAULT_TOP_N limits suspects and goroutine groups when the query sets no limit. */\nexport const DEFAULT_TOP_N = %d;\n", DefaultTopN)
 	fmt.Fprintf(&b, "\n/** DEFAULT_STALE_THRESHOLD is the wait after which a blocked goroutine counts as stale. */\nexport const DEFAULT_STALE_THRESHOLD = '%s';\n", shortDuration(DefaultStaleThreshold))
 	fmt.Fprintf(&b, "\n/** DEFAULT_GROWING_SNAPSHOTS is how many consecutive rising snapshots make a goroutine group growing. */\nexport const DEFAULT_GROWING_SNAPSHOTS = %d;\n", DefaultGrowingSnapshots)
+	writeSettingsDefaults(&b)
 	return b.String()
+}
+
+// writeSettingsDefaults renders the profile types with their own schedule and the defaults the
+// settings loader applies, which the config editor shows as placeholders and validates against.
+func writeSettingsDefaults(b *strings.Builder) {
+	b.WriteString("\n/**\n * SCHEDULED_PROFILE_TYPES are the profile types with an entry in profileIntervals, with the\n")
+	b.WriteString(" * backend's default interval of each: the types stored under their own name, except CPU.\n */\n")
+	b.WriteString("export const SCHEDULED_PROFILE_TYPES = [\n")
+	for _, info := range ProfileTypeInfos {
+		if info.StoredAs != info.Type || info.Type == ProfileCPU {
+			continue
+		}
+		fmt.Fprintf(b, "  { type: '%s', defaultInterval: '%s' },\n", info.Type, info.DefaultInterval)
+	}
+	b.WriteString("] as const;\n")
+	b.WriteString("\n// Defaults the backend applies to empty settings.\n")
+	for _, c := range []struct {
+		name  string
+		value any
+	}{
+		{"DEFAULT_SCRAPE_INTERVAL", DefaultScrapeInterval},
+		{"MIN_SCRAPE_INTERVAL_MS", int64(MinScrapeInterval / time.Millisecond)},
+		{"DEFAULT_RETENTION", DefaultRetention},
+		{"DEFAULT_TIMEOUT_SECONDS", int64(DefaultTimeout / time.Second)},
+		{"DEFAULT_STORAGE_MAX_BYTES", int64(DefaultStorageMaxBytes)},
+		{"DEFAULT_MAX_RESPONSE_BYTES", int64(DefaultMaxResponseBytes)},
+		{"DEFAULT_CPU_PROFILE_SECONDS", int64(DefaultCPUProfileSeconds)},
+		{"MAX_CPU_PROFILE_SECONDS", int64(MaxCPUProfileSeconds)},
+		{"DEFAULT_GOROUTINE_DUMP_INTERVAL", DefaultGoroutineDumpInterval},
+		{"DEFAULT_GOROUTINE_DUMP_CEILING", int64(DefaultGoroutineDumpCeiling)},
+		{"DEFAULT_MAX_PROFILE_BYTES", int64(DefaultMaxProfileBytes)},
+		{"DEFAULT_SNAPSHOT_FULL_RESOLUTION", DefaultSnapshotFullResolution},
+		{"DEFAULT_SNAPSHOT_MAX_BYTES", int64(DefaultSnapshotMaxBytes)},
+	} {
+		switch v := c.value.(type) {
+		case time.Duration:
+			fmt.Fprintf(b, "export const %s = '%s';\n", c.name, settingsDuration(v))
+		case int64:
+			fmt.Fprintf(b, "export const %s = %d;\n", c.name, v)
+		}
+	}
+}
+
+// settingsDuration prints a default the way a user would type it: "7d", "24h", "5m", "15s".
+func settingsDuration(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	case d%time.Second == 0:
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	return d.String()
 }
 
 // shortDuration prints whole minutes as "10m" (what the editors and gtime accept).

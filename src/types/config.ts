@@ -1,5 +1,7 @@
 import { DataSourceJsonData } from '@grafana/data';
 
+import { SCHEDULED_PROFILE_TYPES } from './query.gen';
+
 /** TargetConfig is one Go service the backend scrapes. The browser never contacts it. */
 export interface TargetConfig {
   /** name is unique within the data source and becomes the `target` label of every series. */
@@ -95,33 +97,23 @@ export interface PprofSecureJsonData {
 /** SecureKey is a key of PprofSecureJsonData. */
 export type SecureKey = keyof PprofSecureJsonData;
 
-/**
- * SCHEDULED_PROFILE_TYPES are the profile types with an entry in profileIntervals, with the
- * backend's default interval of each (pkg/models ProfileTypeInfos: the types stored under their
- * own name, except CPU). allocs is read from the heap snapshots and has no schedule of its own.
- */
-export const SCHEDULED_PROFILE_TYPES = [
-  { type: 'heap', defaultInterval: '60s' },
-  { type: 'goroutine', defaultInterval: '5m' },
-  { type: 'block', defaultInterval: '5m' },
-  { type: 'mutex', defaultInterval: '5m' },
-  { type: 'threadcreate', defaultInterval: '5m' },
-  { type: 'goroutineleak', defaultInterval: '5m' },
-] as const;
+// The profile schedule and the settings defaults are generated from pkg/models with the query
+// model, so the editor's placeholders and checks cannot drift from the backend's loader.
+export {
+  SCHEDULED_PROFILE_TYPES,
+  DEFAULT_SCRAPE_INTERVAL,
+  DEFAULT_RETENTION,
+  DEFAULT_TIMEOUT_SECONDS,
+  DEFAULT_STORAGE_MAX_BYTES,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_CPU_PROFILE_SECONDS,
+  MAX_CPU_PROFILE_SECONDS,
+  DEFAULT_GOROUTINE_DUMP_INTERVAL,
+  DEFAULT_GOROUTINE_DUMP_CEILING,
+  DEFAULT_MAX_PROFILE_BYTES,
+  DEFAULT_SNAPSHOT_FULL_RESOLUTION,
+  DEFAULT_SNAPSHOT_MAX_BYTES,
+} from './query.gen';
 
 /** ScheduledProfileType is a key of profileIntervals. */
 export type ScheduledProfileType = (typeof SCHEDULED_PROFILE_TYPES)[number]['type'];
-
-/** Defaults the backend applies to empty settings, shown as placeholders. */
-export const DEFAULT_SCRAPE_INTERVAL = '15s';
-export const DEFAULT_RETENTION = '7d';
-export const DEFAULT_TIMEOUT_SECONDS = 10;
-export const DEFAULT_STORAGE_MAX_BYTES = 1 << 30;
-export const DEFAULT_MAX_RESPONSE_BYTES = 16 << 20;
-export const DEFAULT_CPU_PROFILE_SECONDS = 10;
-export const MAX_CPU_PROFILE_SECONDS = 30;
-export const DEFAULT_GOROUTINE_DUMP_INTERVAL = '5m';
-export const DEFAULT_GOROUTINE_DUMP_CEILING = 10000;
-export const DEFAULT_MAX_PROFILE_BYTES = 256 << 20;
-export const DEFAULT_SNAPSHOT_FULL_RESOLUTION = '24h';
-export const DEFAULT_SNAPSHOT_MAX_BYTES = 1 << 30;

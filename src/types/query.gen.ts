@@ -86,3 +86,31 @@ export const DEFAULT_STALE_THRESHOLD = '10m';
 
 /** DEFAULT_GROWING_SNAPSHOTS is how many consecutive rising snapshots make a goroutine group growing. */
 export const DEFAULT_GROWING_SNAPSHOTS = 3;
+
+/**
+ * SCHEDULED_PROFILE_TYPES are the profile types with an entry in profileIntervals, with the
+ * backend's default interval of each: the types stored under their own name, except CPU.
+ */
+export const SCHEDULED_PROFILE_TYPES = [
+  { type: 'heap', defaultInterval: '60s' },
+  { type: 'goroutine', defaultInterval: '5m' },
+  { type: 'block', defaultInterval: '5m' },
+  { type: 'mutex', defaultInterval: '5m' },
+  { type: 'threadcreate', defaultInterval: '5m' },
+  { type: 'goroutineleak', defaultInterval: '5m' },
+] as const;
+
+// Defaults the backend applies to empty settings.
+export const DEFAULT_SCRAPE_INTERVAL = '15s';
+export const MIN_SCRAPE_INTERVAL_MS = 100;
+export const DEFAULT_RETENTION = '7d';
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+export const DEFAULT_STORAGE_MAX_BYTES = 1073741824;
+export const DEFAULT_MAX_RESPONSE_BYTES = 16777216;
+export const DEFAULT_CPU_PROFILE_SECONDS = 10;
+export const MAX_CPU_PROFILE_SECONDS = 30;
+export const DEFAULT_GOROUTINE_DUMP_INTERVAL = '5m';
+export const DEFAULT_GOROUTINE_DUMP_CEILING = 10000;
+export const DEFAULT_MAX_PROFILE_BYTES = 268435456;
+export const DEFAULT_SNAPSHOT_FULL_RESOLUTION = '24h';
+export const DEFAULT_SNAPSHOT_MAX_BYTES = 1073741824;

@@ -1,13 +1,14 @@
 import { parseDurationMs } from '../../duration';
 import { TargetConfig } from '../../types/config';
+import { MIN_SCRAPE_INTERVAL_MS } from '../../types/query.gen';
 
 // These checks mirror the backend's settings loader so that a mistake shows up next to the
 // field that causes it instead of as a failed "Save & test".
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-/** MIN_SCRAPE_INTERVAL_MS is the backend's lower bound on the scrape interval. */
-export const MIN_SCRAPE_INTERVAL_MS = 100;
+// MIN_SCRAPE_INTERVAL_MS is the backend's lower bound on the scrape interval.
+export { MIN_SCRAPE_INTERVAL_MS };
 
 /** TargetErrors holds the validation message of each field of one target row, if any. */
 export interface TargetErrors {
