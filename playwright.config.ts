@@ -25,6 +25,8 @@ export default defineConfig<PluginOptions>({
   reporter: 'html',
   /* Shared settings for all the projects below. See https://playwright.dev/docs/api/class-testoptions. */
   use: {
+    /* provisioning/ is what docker compose gives Grafana; the specs read the data source and alert rules from it. */
+    provisioningRootDir: './provisioning',
     /* Base URL to use in actions like `await page.goto('/')`. */
     baseURL: process.env.GRAFANA_URL || 'http://localhost:3000',
 
@@ -43,6 +45,9 @@ export default defineConfig<PluginOptions>({
     // 2. Run tests in Google Chrome. Every test will start authenticated as admin user.
     {
       name: 'chromium',
+      // tests/browser holds the node:test editor tests (see tests/browser/editors.test.mjs), which
+      // need no Grafana server and are not Playwright tests.
+      testIgnore: ['browser/**'],
       use: {
         ...devices['Desktop Chrome'],
         storageState: 'playwright/.auth/admin.json',
