@@ -25,8 +25,11 @@ export default defineConfig<PluginOptions>({
   reporter: 'html',
   /* Shared settings for all the projects below. See https://playwright.dev/docs/api/class-testoptions. */
   use: {
-    /* provisioning/ is what docker compose gives Grafana; the specs read the data source and alert rules from it. */
-    provisioningRootDir: './provisioning',
+    /*
+     * The provisioning Grafana was started with: the specs read the demo data source, its targets
+     * and the alert rules from it. provisioning/ is what docker compose mounts (see docs/e2e.md).
+     */
+    provisioningRootDir: process.env.PROVISIONING_DIR || './provisioning',
     /* Base URL to use in actions like `await page.goto('/')`. */
     baseURL: process.env.GRAFANA_URL || 'http://localhost:3000',
 

@@ -29,7 +29,7 @@ test.describe('alert rules', () => {
   test('a new rule on the default runtime query evaluates', async ({ alertRuleEditPage, demo }) => {
     const query = await alertRuleEditPage.getQueryRow();
     await query.datasource.set(demo.ds.name);
-    await expect(query.locator.getByRole('combobox', { name: s.metrics })).toBeVisible();
+    await expect(query.locator.getByRole('combobox', { name: s.metrics, exact: true })).toBeVisible();
     await expect(alertRuleEditPage.evaluate()).toBeOK();
   });
 

@@ -12,7 +12,7 @@ const REFUSING: TargetConfig = { name: 'nowhere', url: 'http://127.0.0.1:1' };
 
 /** addTargets appends one target row per target and fills in its name and base URL. */
 async function addTargets(page: Page, targets: TargetConfig[]) {
-  const add = page.getByRole('button', { name: s.addButton });
+  const add = page.getByRole('button', { name: s.addButton, exact: true });
   for (const [i, target] of targets.entries()) {
     await add.click();
     await page.getByLabel(s.name(i), { exact: true }).fill(target.name);
@@ -23,9 +23,9 @@ async function addTargets(page: Page, targets: TargetConfig[]) {
 test.describe('config editor', () => {
   test('renders the targets section of a new data source', async ({ createDataSourceConfigPage, demo, page }) => {
     await createDataSourceConfigPage({ type: demo.ds.type });
-    const section = page.getByRole('group', { name: s.section });
+    const section = page.getByRole('group', { name: s.section, exact: true });
     await expect(section).toBeVisible();
-    await expect(section.getByRole('button', { name: s.addButton })).toBeVisible();
+    await expect(section.getByRole('button', { name: s.addButton, exact: true })).toBeVisible();
     // A new data source has no targets yet, so there is no row to fill in.
     await expect(page.getByLabel(s.name(0), { exact: true })).toHaveCount(0);
   });

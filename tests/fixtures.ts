@@ -53,7 +53,7 @@ export { expect };
  * groups are controlled (some editors switch only after a request), hence the retrying check.
  */
 export async function chooseRadio(root: Page | Locator, group: string, option: string): Promise<void> {
-  const radios = root.getByRole('radiogroup', { name: group });
+  const radios = root.getByRole('radiogroup', { name: group, exact: true });
   await radios.getByText(option, { exact: true }).click();
   await expect(radios.getByRole('radio', { name: option, exact: true })).toBeChecked();
 }

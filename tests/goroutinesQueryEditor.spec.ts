@@ -39,11 +39,11 @@ test.describe('goroutines query editor', () => {
     await panelEditPage.datasource.set(demo.ds.name);
     const row = panelEditPage.getQueryEditorRow('A');
     await chooseRadio(row, s.queryType, 'Goroutines');
-    await expect(row.getByRole('switch', { name: s.goroutines.instant })).toHaveCount(0);
+    await expect(row.getByRole('switch', { name: s.goroutines.instant, exact: true })).toHaveCount(0);
     const signals = panelEditPage.waitForQueryDataResponse(queryOfType(e2e, 'goroutines', '"output":"signals"'));
     await chooseRadio(row, s.goroutines.output, 'Signals');
     await expect(signals).toBeOK();
-    await expect(row.getByRole('switch', { name: s.goroutines.instant })).toBeVisible();
+    await expect(row.getByRole('switch', { name: s.goroutines.instant, exact: true })).toBeVisible();
     await expect(panelEditPage.panel.getErrorIcon()).toHaveCount(0);
   });
 });

@@ -15,10 +15,14 @@ test.describe('profile query editor', () => {
     const row = panelEditPage.getQueryEditorRow('A');
     await chooseRadio(row, s.queryType, 'Profile');
     // Switching names the first target explicitly, so the panel keeps it when targets are added.
-    await expect(row.getByRole('combobox', { name: s.profile.target })).toHaveValue(demo.targets[0].name);
-    await expect(row.getByRole('combobox', { name: s.profile.profileType })).toHaveValue(DEFAULT_PROFILE_TYPE);
-    await expect(row.getByRole('combobox', { name: s.profile.sampleType })).toHaveValue(DEFAULT_SAMPLE_TYPE);
-    await expect(row.getByRole('radiogroup', { name: s.profile.output })).toBeVisible();
+    await expect(row.getByRole('combobox', { name: s.profile.target, exact: true })).toHaveValue(demo.targets[0].name);
+    await expect(row.getByRole('combobox', { name: s.profile.profileType, exact: true })).toHaveValue(
+      DEFAULT_PROFILE_TYPE
+    );
+    await expect(row.getByRole('combobox', { name: s.profile.sampleType, exact: true })).toHaveValue(
+      DEFAULT_SAMPLE_TYPE
+    );
+    await expect(row.getByRole('radiogroup', { name: s.profile.output, exact: true })).toBeVisible();
 
     await panelEditPage.setVisualization('Flame Graph');
     // The first heap profile is taken some seconds after the stack starts: refresh until it is there.
@@ -35,7 +39,7 @@ test.describe('profile query editor', () => {
     await panelEditPage.datasource.set(demo.ds.name);
     const row = panelEditPage.getQueryEditorRow('A');
     await chooseRadio(row, s.queryType, 'Profile');
-    const download = row.getByRole('link', { name: s.profile.download });
+    const download = row.getByRole('link', { name: s.profile.download, exact: true });
     await expect(download).toHaveAttribute('href', new RegExp(`[?&]target=${demo.targets[0].name}(&|$)`));
     const href = await download.getAttribute('href');
     expect(href).toBeTruthy();

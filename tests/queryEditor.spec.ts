@@ -4,31 +4,42 @@ import { chooseRadio, expect, expectQueryOK, queryOfType, test, turnOn } from '.
 
 const s = selectors.query;
 
+/** QueryDataBody is the part of a /api/ds/query response these specs read. */
+interface QueryDataBody {
+  results?: Record<string, { frames?: Array<{ schema?: { fields?: Array<{ labels?: Record<string, string> }> } }> }>;
+}
+
 test.describe('runtime query editor', () => {
   test('a new panel starts with a runtime query and its pickers', async ({ panelEditPage, demo }) => {
     await panelEditPage.datasource.set(demo.ds.name);
     const row = panelEditPage.getQueryEditorRow('A');
     await expect(
-      row.getByRole('radiogroup', { name: s.queryType }).getByRole('radio', { name: 'Runtime' })
+      row
+        .getByRole('radiogroup', { name: s.queryType, exact: true })
+        .getByRole('radio', { name: 'Runtime', exact: true })
     ).toBeChecked();
-    await expect(row.getByRole('combobox', { name: s.targets })).toBeVisible();
-    await expect(row.getByRole('combobox', { name: s.metrics })).toBeVisible();
-    await expect(row.getByRole('switch', { name: s.instant })).not.toBeChecked();
+    await expect(row.getByRole('combobox', { name: s.targets, exact: true })).toBeVisible();
+    await expect(row.getByRole('combobox', { name: s.metrics, exact: true })).toBeVisible();
+    await expect(row.getByRole('switch', { name: s.instant, exact: true })).not.toBeChecked();
   });
 
-  test('the default query returns a heap in-use series of each target', async ({
+  test('the default query returns the heap in-use series of every target', async ({
     panelEditPage,
     demo,
     selectors: e2e,
   }) => {
     await panelEditPage.datasource.set(demo.ds.name);
     await panelEditPage.setVisualization('Table');
-    await expect(
-      panelEditPage.refreshPanel({ waitForResponsePredicateCallback: queryOfType(e2e, 'runtime') })
-    ).toBeOK();
-    // The table shows one frame at a time: the first target's series.
+    const response = panelEditPage.refreshPanel({ waitForResponsePredicateCallback: queryOfType(e2e, 'runtime') });
+    await expect(response).toBeOK();
+    // One frame per target, each labelled with the target's name.
+    const body = (await (await response).json()) as QueryDataBody;
+    const labelled = (body.results?.A?.frames ?? []).map(
+      (f) => f.schema?.fields?.find((x) => x.labels)?.labels?.target
+    );
+    expect(labelled.sort()).toEqual(demo.targets.map((t) => t.name).sort());
+    // The table shows one frame at a time, with the metric in its value column's name.
     await expect(panelEditPage.panel.fieldNames).toContainText(['Time', DEFAULT_METRIC]);
-    await expect(panelEditPage.panel.fieldNames.filter({ hasText: demo.targets[0].name })).toHaveCount(1);
     await expect(panelEditPage.panel.data.first()).toBeVisible();
   });
 
@@ -37,7 +48,7 @@ test.describe('runtime query editor', () => {
     await panelEditPage.setVisualization('Table');
     const row = panelEditPage.getQueryEditorRow('A');
     const instant = panelEditPage.waitForQueryDataResponse(queryOfType(e2e, 'runtime', '"instant":true'));
-    await turnOn(row.getByRole('switch', { name: s.instant }));
+    await turnOn(row.getByRole('switch', { name: s.instant, exact: true }));
     await expect(instant).toBeOK();
     // Table rows: the header row plus exactly one row for the latest value.
     await expect(panelEditPage.panel.locator.getByRole('row')).toHaveCount(2);
@@ -53,8 +64,8 @@ test.describe('runtime query editor', () => {
     const goroutines = panelEditPage.waitForQueryDataResponse(queryOfType(e2e, 'goroutines'));
     await chooseRadio(row, s.queryType, 'Goroutines');
     await expect(goroutines).toBeOK();
-    await expect(row.getByRole('radiogroup', { name: s.goroutines.output })).toBeVisible();
-    await expect(row.getByRole('combobox', { name: s.metrics })).toHaveCount(0);
+    await expect(row.getByRole('radiogroup', { name: s.goroutines.output, exact: true })).toBeVisible();
+    await expect(row.getByRole('combobox', { name: s.metrics, exact: true })).toHaveCount(0);
   });
 });
 

@@ -12,9 +12,11 @@ test.describe('suspects query editor', () => {
     await panelEditPage.datasource.set(demo.ds.name);
     const row = panelEditPage.getQueryEditorRow('A');
     await chooseRadio(row, s.queryType, 'Suspects');
-    await expect(row.getByRole('combobox', { name: s.suspects.target })).toHaveValue(demo.targets[0].name);
+    await expect(row.getByRole('combobox', { name: s.suspects.target, exact: true })).toHaveValue(demo.targets[0].name);
     await expect(
-      row.getByRole('radiogroup', { name: s.suspects.output }).getByRole('radio', { name: 'Table' })
+      row
+        .getByRole('radiogroup', { name: s.suspects.output, exact: true })
+        .getByRole('radio', { name: 'Table', exact: true })
     ).toBeChecked();
 
     await panelEditPage.setVisualization('Table');

@@ -1,6 +1,6 @@
 import { selectors } from '../src/components/selectors';
 import { DEFAULT_METRIC } from '../src/types/query';
-import { bundledDashboards, chooseRadio, expect, resourceOf, test } from './fixtures';
+import { bundledDashboards, chooseRadio, DATASOURCES_FILE, expect, resourceOf, test } from './fixtures';
 
 const s = selectors.variable;
 
@@ -8,7 +8,9 @@ test.describe('variable editor', () => {
   test('lists the configured targets by default', async ({ variableEditPage, demo, page }) => {
     await variableEditPage.setVariableType('Query');
     await variableEditPage.datasource.set(demo.ds.name);
-    await expect(page.getByRole('radiogroup', { name: s.kind }).getByRole('radio', { name: 'Targets' })).toBeChecked();
+    await expect(
+      page.getByRole('radiogroup', { name: s.kind, exact: true }).getByRole('radio', { name: 'Targets', exact: true })
+    ).toBeChecked();
     const targets = page.waitForResponse(resourceOf(demo.ds.uid, 'targets'));
     await variableEditPage.runQuery();
     await expect(targets).toBeOK();
@@ -18,15 +20,27 @@ test.describe('variable editor', () => {
     );
   });
 
-  test('a label filter that no target matches lists nothing', async ({ variableEditPage, demo, page }) => {
+  test('the label filter keeps only the targets whose labels match', async ({ variableEditPage, demo, page }) => {
+    const [label, value] = Object.entries(demo.targets[0].labels ?? {})[0] ?? [];
+    expect(label, `the first target in ${DATASOURCES_FILE} has a label to filter on`).toBeTruthy();
     await variableEditPage.setVariableType('Query');
     await variableEditPage.datasource.set(demo.ds.name);
-    await page.getByLabel(s.labelFilter, { exact: true }).fill('env=no-such-env');
-    const targets = page.waitForResponse(resourceOf(demo.ds.uid, 'targets'));
+    const filter = page.getByLabel(s.labelFilter, { exact: true });
+
+    const matching = demo.targets.filter((t) => t.labels?.[label!] === value).map((t) => t.name);
+    await filter.fill(`${label}=${value}`);
+    let targets = page.waitForResponse(resourceOf(demo.ds.uid, 'targets'));
     await variableEditPage.runQuery();
     await expect(targets).toBeOK();
-    for (const target of demo.targets) {
-      await expect(page.getByText(target.name, { exact: true })).toHaveCount(0);
+    await expect(variableEditPage).toDisplayPreviews(matching, {});
+
+    // The same targets disappear once the filter matches none of them.
+    await filter.fill(`${label}=${value}-no-such-value`);
+    targets = page.waitForResponse(resourceOf(demo.ds.uid, 'targets'));
+    await variableEditPage.runQuery();
+    await expect(targets).toBeOK();
+    for (const name of matching) {
+      await expect(page.getByText(name, { exact: true })).toHaveCount(0);
     }
   });
 
