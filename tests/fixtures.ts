@@ -48,14 +48,17 @@ export const test = base.extend<{ demo: Demo }>({
 export { expect };
 
 /**
- * chooseRadio picks an option of a RadioButtonGroup by its accessible names, clicking its label as
- * a user does, so a renamed group or option fails here rather than silently picking another. The
- * groups are controlled (some editors switch only after a request), hence the retrying check.
+ * chooseRadio picks an option of a RadioButtonGroup by its accessible names, so a renamed group or
+ * option fails here rather than silently picking another. The radio input lies under its label,
+ * hence the forced click (as for plugin-e2e's Switch); Playwright's check() is no use because the
+ * query type group is controlled and switches only after a request, after check() has given up.
  */
 export async function chooseRadio(root: Page | Locator, group: string, option: string): Promise<void> {
-  const radios = root.getByRole('radiogroup', { name: group, exact: true });
-  await radios.getByText(option, { exact: true }).click();
-  await expect(radios.getByRole('radio', { name: option, exact: true })).toBeChecked();
+  const radio = root
+    .getByRole('radiogroup', { name: group, exact: true })
+    .getByRole('radio', { name: option, exact: true });
+  await radio.click({ force: true });
+  await expect(radio).toBeChecked();
 }
 
 /**
