@@ -30,7 +30,7 @@ test.describe('config editor', () => {
     await expect(page.getByLabel(s.name(0), { exact: true })).toHaveCount(0);
   });
 
-  test('"Save & test" passes for the provisioned demo data source and reports every target', async ({
+  test('"Save & test" passes for the provisioned demo data source and reports every target and its storage', async ({
     gotoDataSourceConfigPage,
     demo,
   }) => {
@@ -39,6 +39,8 @@ test.describe('config editor', () => {
     for (const target of demo.targets) {
       await expect(configPage).toHaveAlert('success', { hasText: `${target.name}: ok` });
     }
+    // The demo keeps its history in Grafana's data directory, so it survives a restart.
+    await expect(configPage).toHaveAlert('success', { hasText: 'History: stored on disk' });
   });
 
   test('"Save & test" fails and names the target when the only target refuses connections', async ({
