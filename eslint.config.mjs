@@ -48,4 +48,17 @@ export default defineConfig([
       '@typescript-eslint/no-deprecated': 'warn',
     },
   },
+  {
+    // The Playwright specs: a missing `await` lets a test end before its assertion has run.
+    files: ['tests/*.ts', 'playwright.config.ts'],
+    languageOptions: {
+      parserOptions: {
+        project: './tsconfig.json',
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-deprecated': 'warn',
+    },
+  },
 ]);

@@ -25,6 +25,11 @@ export default defineConfig<PluginOptions>({
   reporter: 'html',
   /* Shared settings for all the projects below. See https://playwright.dev/docs/api/class-testoptions. */
   use: {
+    /*
+     * The provisioning Grafana was started with: the specs read the demo data source, its targets
+     * and the alert rules from it. provisioning/ is what docker compose mounts (see docs/e2e.md).
+     */
+    provisioningRootDir: process.env.PROVISIONING_DIR || './provisioning',
     /* Base URL to use in actions like `await page.goto('/')`. */
     baseURL: process.env.GRAFANA_URL || 'http://localhost:3000',
 
@@ -43,6 +48,9 @@ export default defineConfig<PluginOptions>({
     // 2. Run tests in Google Chrome. Every test will start authenticated as admin user.
     {
       name: 'chromium',
+      // tests/browser holds the node:test editor tests (see tests/browser/editors.test.mjs), which
+      // need no Grafana server and are not Playwright tests.
+      testIgnore: ['browser/**'],
       use: {
         ...devices['Desktop Chrome'],
         storageState: 'playwright/.auth/admin.json',

@@ -38,7 +38,7 @@ step "frontend: typecheck, lint, prettier, unit tests"
 npm run typecheck
 npx tsc -p tests/browser
 npm run lint
-npx prettier --check "src/**/*.{ts,tsx,json}" "tests/browser/**/*.{ts,tsx,mjs,json,html}" "*.{js,mjs,ts,json}"
+npx prettier --check "src/**/*.{ts,tsx,json}" "tests/*.ts" "tests/browser/**/*.{ts,tsx,mjs,json,html}" "*.{js,mjs,ts,json}"
 npm run test:ci
 
 step "frontend against the oldest supported Grafana packages"
