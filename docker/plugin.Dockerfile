@@ -3,6 +3,7 @@
 # image with the built plugin, and the demo service.
 ARG GO_VERSION=1.26
 ARG NODE_VERSION=20
+ARG GRAFANA_IMAGE=grafana/grafana
 ARG GRAFANA_VERSION=12.3.3
 
 FROM golang:${GO_VERSION}-bookworm AS go
@@ -26,7 +27,7 @@ COPY --from=builder /out/leakyapp /usr/local/bin/leakyapp
 EXPOSE 6060
 ENTRYPOINT ["leakyapp", "-addr", ":6060"]
 
-FROM grafana/grafana:${GRAFANA_VERSION} AS grafana
+FROM ${GRAFANA_IMAGE}:${GRAFANA_VERSION} AS grafana
 COPY --from=builder /src/dist /var/lib/grafana/plugins/leakwatch-pprof-datasource
 ENV GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS=leakwatch-pprof-datasource \
     GF_AUTH_ANONYMOUS_ENABLED=true \

@@ -23,9 +23,10 @@ async function addTargets(page: Page, targets: TargetConfig[]) {
 test.describe('config editor', () => {
   test('renders the targets section of a new data source', async ({ createDataSourceConfigPage, demo, page }) => {
     await createDataSourceConfigPage({ type: demo.ds.type });
-    const section = page.getByRole('group', { name: s.section, exact: true });
-    await expect(section).toBeVisible();
-    await expect(section.getByRole('button', { name: s.addButton, exact: true })).toBeVisible();
+    // The section is @grafana/plugin-ui's ConfigSection: a heading above the targets table.
+    await expect(page.getByRole('heading', { name: s.section, exact: true })).toBeVisible();
+    await expect(page.getByRole('button', { name: s.addButton, exact: true })).toBeVisible();
+    await expect(page.getByRole('table', { name: s.table, exact: true })).toHaveCount(0);
     // A new data source has no targets yet, so there is no row to fill in.
     await expect(page.getByLabel(s.name(0), { exact: true })).toHaveCount(0);
   });
