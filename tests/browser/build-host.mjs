@@ -4,6 +4,7 @@
 // icons under /public/build/img/icons. The plugin itself is not bundled here: the page loads
 // dist/module.js at run time, so `bash scripts/build.sh` (or `npm run build`) must run first.
 import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { copyFile, cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,20 +20,42 @@ if (!out) {
 
 builtModule();
 
-// The ESM builds of these packages default-import CommonJS modules (react-custom-scrollbars-2,
-// among others) expecting a bundler's interop, which esbuild gives .mjs importers only the Node
-// way (the whole module.exports). Their CommonJS builds carry their own interop, so the page
-// uses those, as one copy each for the page and the plugin.
-const CJS_BUILDS = ['@grafana/ui', '@grafana/flamegraph'];
-const commonJSBuilds = {
-  name: 'commonjs-builds',
+// The ESM builds of Grafana's packages default-import CommonJS modules (react-custom-scrollbars-2
+// among others) the way bundlers that honour __esModule do; esbuild gives .mjs importers the
+// Node reading instead (the whole module.exports), so such components would be objects. Those
+// imports go through a small ES module, not an .mjs one, that esbuild reads the bundler way.
+const GRAFANA_ESM = /node_modules\/@grafana\/[^/]+\/dist\/esm\//;
+const isCommonJS = (file) =>
+  file.endsWith('.cjs') || (!file.endsWith('.mjs') && !/^\s*(import|export)\s/m.test(readFileSync(file, 'utf8')));
+const bundlerInterop = {
+  name: 'bundler-interop',
   setup(b) {
-    const filter = new RegExp(`^(${CJS_BUILDS.map((p) => p.replace('/', '\\/')).join('|')})$`);
-    b.onResolve({ filter }, (args) => ({
-      path: path.join(root, 'node_modules', args.path, 'dist/cjs/index.cjs'),
-    }));
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData === 'interop' || !GRAFANA_ESM.test(args.importer)) {
+        return undefined;
+      }
+      const resolved = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'interop',
+      });
+      if (resolved.errors.length > 0 || !isCommonJS(resolved.path)) {
+        return resolved;
+      }
+      return { path: resolved.path, namespace: 'bundler-interop' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'bundler-interop' }, (args) => {
+      const file = JSON.stringify(args.path);
+      return {
+        contents: `import * as m from ${file};\nexport default m.default;\nexport * from ${file};\n`,
+        resolveDir: path.dirname(args.path),
+        loader: 'js',
+      };
+    });
   },
 };
+
 await mkdir(out, { recursive: true });
 await build({
   entryPoints: [path.join(here, 'host', 'host.tsx')],
@@ -43,7 +66,7 @@ await build({
   jsx: 'automatic',
   minify: true,
   logLevel: 'warning',
-  plugins: [commonJSBuilds],
+  plugins: [bundlerInterop],
   define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
   loader: { '.svg': 'text', '.woff': 'file', '.woff2': 'file', '.png': 'file', '.ttf': 'file' },
 });

@@ -6,6 +6,7 @@ import {
   DataQueryRequest,
   DataQueryResponse,
   dateTime,
+  FieldColorModeId,
   FieldConfigSource,
   TimeRange,
 } from '@grafana/data';
@@ -48,7 +49,11 @@ export function request<Q extends DataQuery>(targets: Q[], range: TimeRange, app
  * units such as bytes are formatted the way a dashboard formats them.
  */
 export function processFrames(frames: DataFrame[], custom: Record<string, unknown> = {}) {
-  const fieldConfig: FieldConfigSource = { defaults: { custom }, overrides: [] };
+  // Grafana's panels color series from the classic palette unless told otherwise.
+  const fieldConfig: FieldConfigSource = {
+    defaults: { custom, color: { mode: FieldColorModeId.PaletteClassic } },
+    overrides: [],
+  };
   return applyFieldOverrides({
     data: frames,
     fieldConfig,

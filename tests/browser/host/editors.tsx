@@ -85,6 +85,15 @@ export function AnnotationsEditorView({ ds, range }: { ds: DataSource; range: Ti
   );
 }
 
+/** valuesOf reads a variable query's answer, which like Grafana's may be found values or a frame. */
+function valuesOf(res: DataQueryResponse): string[] {
+  const first = res.data[0] as DataFrame | { text: string } | undefined;
+  if (first && 'fields' in first) {
+    return (first.fields[0]?.values ?? []).map(String);
+  }
+  return (res.data as Array<{ text: string }>).map((v) => v.text);
+}
+
 type VariableEditorProps = {
   datasource: DataSource;
   query: VariableQuery;
@@ -109,10 +118,7 @@ export function VariableEditorView({ ds, range }: { ds: DataSource; range: TimeR
     if (!support) {
       return;
     }
-    lastValueFrom(support.query(request([query], range))).then((res) => {
-      const frame = res.data[0] as DataFrame | undefined;
-      setValues(frame ? (frame.fields[0]?.values ?? []).map(String) : []);
-    });
+    lastValueFrom(support.query(request([query], range))).then((res) => setValues(valuesOf(res)));
   }, [support, query, range]);
   if (!support) {
     return <Alert title="The data source has no variable support" />;

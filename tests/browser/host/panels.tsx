@@ -146,11 +146,12 @@ export function FlameGraphView(props: { ds: QueryRunner; range: TimeRange; width
   } as PprofQuery;
   const title = props.diff ? 'Heap in use of alpha: now against the range start' : 'Heap in use of alpha';
   return (
-    <Panel ds={props.ds} title={title} range={props.range} width={props.width} height={760} queries={[query]}>
+    <Panel ds={props.ds} title={title} range={props.range} width={props.width} height={1000} queries={[query]}>
       {(frames, w, h) =>
         frames.length > 0 ? (
           <div style={{ width: w, height: h, overflow: 'auto' }}>
-            <FlameGraph data={processFrames(frames)[0]} getTheme={() => config.theme2} />
+            {/* Uncollapsed and with the table under the graph, the demo's short stacks read best. */}
+            <FlameGraph data={processFrames(frames)[0]} getTheme={() => config.theme2} vertical disableCollapsing />
           </div>
         ) : (
           <div>No data</div>
