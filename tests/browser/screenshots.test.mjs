@@ -33,6 +33,8 @@ const work = mkdtempSync(path.join(tmpdir(), 'pprof-shots-'));
 const uid = 'browser-test';
 let browser;
 let context;
+let page;
+let errors;
 let baseURL;
 let targets;
 // The panels' time range starts when the demo services do, so their series fill the charts.
@@ -55,7 +57,7 @@ before(async () => {
   ];
   const jsonData = {
     targets,
-    scrapeInterval: '200ms',
+    scrapeInterval: '500ms',
     storagePath: path.join(work, 'store'),
     // Fast schedules, so profiles, suspects and goroutine verdicts have data within seconds.
     profileIntervals: { heap: '1s', goroutine: 'off', block: 'off', mutex: 'off', threadcreate: 'off' },
@@ -124,20 +126,27 @@ function missingIcon(pathname) {
   return pathname.startsWith(prefix) && !existsSync(path.join(uiIcons, pathname.slice(prefix.length)));
 }
 
-/** open shows a view of the host page once the built plugin has loaded in it. */
+/**
+ * open shows a view of the host page. One page serves every view, as one Grafana tab serves
+ * many dashboards: the host loads the built plugin once, and each view is mounted afresh.
+ */
 async function open(view, height = 800) {
-  const page = await context.newPage();
+  if (!page) {
+    page = await context.newPage();
+    errors = watchErrors(page, missingIcon);
+    await page.goto(`${baseURL}/index.html?from=${from}`);
+    await page.waitForSelector('body[data-loaded=true]', { timeout: 20_000 });
+  }
+  errors.length = 0;
   await page.setViewportSize({ width: 1280, height });
-  const errors = watchErrors(page, missingIcon);
-  await page.goto(`${baseURL}/index.html?view=${view}&from=${from}`);
-  await page.waitForSelector('body[data-loaded=true]', { timeout: 15_000 });
+  await page.evaluate((name) => window.showView(name), view);
+  await page.waitForSelector(`body[data-view="${view}"]`);
   return { page, errors };
 }
 
 async function shot(page, name, errors) {
   assert.deepEqual(errors, [], `errors on the page of ${name}`);
   await page.screenshot({ path: path.join(shots, name), fullPage: true });
-  await page.close();
 }
 
 async function inputValues(page, labels) {
@@ -156,7 +165,7 @@ describe('the built plugin in a Grafana-like host', () => {
       assert.deepEqual(await inputValues(page, [`Target ${i + 1} name`, `Target ${i + 1} base URL`]), [t.name, t.url]);
     }
     assert.equal(await page.getByLabel('Target 1 labels', { exact: true }).inputValue(), 'env=test');
-    assert.equal(await page.getByLabel('Scrape interval', { exact: true }).inputValue(), '200ms');
+    assert.equal(await page.getByLabel('Scrape interval', { exact: true }).inputValue(), '500ms');
     await page.getByText('Profiles and goroutine dumps').first().waitFor();
     await shot(page, 'config-editor.png', errors);
   });
@@ -229,7 +238,11 @@ describe('the built plugin in a Grafana-like host', () => {
 
   test('the dashboard draws the heap series of both targets, the leak suspects and the goroutine verdicts', async () => {
     for (const target of ['alpha', 'beta']) {
-      await until(`three heap series of ${target}`, heapQuery(target), (f) => f.length === 3 && f.every((x) => rows(x) > 3));
+      await until(
+        `three heap series of ${target}`,
+        heapQuery(target),
+        (f) => f.length === 3 && f.every((x) => rows(x) > 3)
+      );
     }
     await until(
       'a leak suspect in alpha',
@@ -243,7 +256,7 @@ describe('the built plugin in a Grafana-like host', () => {
     for (const target of ['alpha', 'beta']) {
       const panel = page.getByTestId(`panel Heap of ${target}`);
       // uPlot draws into a canvas; the legend below it names every series.
-      assert.equal(await panel.locator('canvas').count() > 0, true, `no chart in the ${target} panel`);
+      assert.equal((await panel.locator('canvas').count()) > 0, true, `no chart in the ${target} panel`);
       const legend = (await panel.locator('[data-testid*="legend"], ul, li').allTextContents()).join(' ');
       for (const metric of ['heap_inuse', 'heap_idle', 'heap_released']) {
         assert.ok(legend.includes(metric), `legend of ${target} lacks ${metric}: ${legend}`);
@@ -257,7 +270,10 @@ describe('the built plugin in a Grafana-like host', () => {
     const { page, errors } = await open('flamegraph', 900);
     await page.locator('[data-testid="panel Heap in use of alpha"][data-state=done]').waitFor({ timeout: 10_000 });
     await page.locator('canvas').first().waitFor();
-    await page.getByText('main.leakIntoRegistry').first().waitFor();
+    // The top table sorts by self: the leaking function holds nearly all of the heap.
+    const rows = page.getByTestId('topTable').getByRole('row');
+    await rows.nth(1).waitFor();
+    assert.match(await rows.nth(1).textContent(), /^main\.leakIntoRegistry/);
     await shot(page, 'flamegraph.png', errors);
   });
 
@@ -275,7 +291,22 @@ describe('the built plugin in a Grafana-like host', () => {
     const title = 'Heap in use of alpha: now against the range start';
     await page.locator(`[data-testid="panel ${title}"][data-state=done]`).waitFor({ timeout: 10_000 });
     await page.locator('canvas').first().waitFor();
-    await page.getByText('main.leakIntoRegistry').first().waitFor();
+    // The diff legend and the top table's diff columns replace the single-profile ones.
+    await page.getByText('-100% (removed)').waitFor();
+    await page.getByText('+100% (added)').waitFor();
+    const table = page.getByTestId('topTable');
+    for (const column of ['Baseline', 'Comparison', 'Diff']) {
+      await table.getByText(column, { exact: true }).waitFor();
+    }
+    // The search narrows the table to the leak, which the range start did not hold yet.
+    await page.getByPlaceholder('Search...').fill('leakIntoRegistry');
+    const row = table.getByRole('row').filter({ hasText: 'main.leakIntoRegistry' });
+    await row.waitFor();
+    // Baseline and comparison are the function's shares of each heap; the leak's share grew.
+    const [baselineShare, comparisonShare] = [...(await row.textContent()).matchAll(/([\d.]+)%/g)].map((m) =>
+      Number(m[1])
+    );
+    assert.ok(comparisonShare > baselineShare, `leak share ${baselineShare}% → ${comparisonShare}%`);
     await shot(page, 'flamegraph-diff.png', errors);
   });
 });

@@ -28,7 +28,11 @@ export function rangeSince(from: number): TimeRange {
 }
 
 /** request is the DataQueryRequest a dashboard panel sends for these queries. */
-export function request<Q extends DataQuery>(targets: Q[], range: TimeRange, app = CoreApp.Dashboard): DataQueryRequest<Q> {
+export function request<Q extends DataQuery>(
+  targets: Q[],
+  range: TimeRange,
+  app = CoreApp.Dashboard
+): DataQueryRequest<Q> {
   return {
     requestId: `host-${targets.map((t) => (t as { refId: string }).refId).join('-')}`,
     app,
@@ -44,18 +48,27 @@ export function request<Q extends DataQuery>(targets: Q[], range: TimeRange, app
 }
 
 /**
- * processFrames does what Grafana's panel query runner does before a panel sees frames:
- * apply field config (here the defaults the panel brings) and attach display processors, so
- * units such as bytes are formatted the way a dashboard formats them.
+ * processFrames does what Grafana's panel query runner does before a panel sees frames: give
+ * fields the panel's defaults and attach display processors, so units such as bytes are
+ * formatted and series colored the way a dashboard does it. The defaults are set on the fields
+ * themselves: outside Grafana no field config registry would carry them from a FieldConfigSource.
  */
 export function processFrames(frames: DataFrame[], custom: Record<string, unknown> = {}) {
-  // Grafana's panels color series from the classic palette unless told otherwise.
-  const fieldConfig: FieldConfigSource = {
-    defaults: { custom, color: { mode: FieldColorModeId.PaletteClassic } },
-    overrides: [],
-  };
+  const withDefaults = frames.map((frame) => ({
+    ...frame,
+    fields: frame.fields.map((field) => ({
+      ...field,
+      config: {
+        // Grafana's panels color series from the classic palette unless told otherwise.
+        color: { mode: FieldColorModeId.PaletteClassic },
+        ...field.config,
+        custom: { ...custom, ...field.config.custom },
+      },
+    })),
+  }));
+  const fieldConfig: FieldConfigSource = { defaults: {}, overrides: [] };
   return applyFieldOverrides({
-    data: frames,
+    data: withDefaults,
     fieldConfig,
     replaceVariables: (v) => v,
     theme: config.theme2,

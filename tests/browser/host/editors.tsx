@@ -54,7 +54,12 @@ export function ConfigView({ plugin, jsonData }: { plugin: PluginModule['plugin'
 }
 
 /** QueryEditorView is the panel editor's query row with one query type's editor. */
-export function QueryEditorView(props: { plugin: PluginModule['plugin']; ds: DataSource; type: string; range: TimeRange }) {
+export function QueryEditorView(props: {
+  plugin: PluginModule['plugin'];
+  ds: DataSource;
+  type: string;
+  range: TimeRange;
+}) {
   const QueryEditor = props.plugin.components.QueryEditor!;
   const [query, setQuery] = useState<PprofQuery>(EDITOR_QUERIES[props.type]);
   return (

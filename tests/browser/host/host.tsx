@@ -8,20 +8,20 @@ import type { PprofOptions } from '../../../src/types/config';
 import { installGrafanaServices } from '../harness/grafana';
 import { rangeSince } from './data';
 import { AnnotationsEditorView, ConfigView, QueryEditorView, VariableEditorView } from './editors';
-import { loadPlugin, MODULE_URL, SHARED_MODULES } from './loader';
+import { loadPlugin, MODULE_URL, PluginModule, SHARED_MODULES } from './loader';
 import { DashboardView, FlameGraphView } from './panels';
 
 /**
  * The screenshot host: a page that loads the built plugin (dist/module.js) as Grafana does and
- * shows one view of it, chosen by `?view=`: the config editor, a query editor per type
- * (`query-<type>`), the annotation and variable editors, a dashboard, a flame graph or a
- * diff flame graph. `from` (Unix ms) starts the panels' time range. The page marks itself
- * with data-loaded once the plugin is loaded, and lists the modules it supplies.
+ * shows one view of it, chosen by `?view=` or window.showView: the config editor, a query
+ * editor per type (`query-<type>`), the annotation and variable editors, a dashboard, a flame
+ * graph or a diff flame graph. `from` (Unix ms) starts the panels' time range. The body carries
+ * data-loaded once the plugin is loaded and data-view once a view is shown, and the page lists
+ * the modules it supplies.
  */
 
 const params = new URLSearchParams(window.location.search);
-const view = params.get('view') ?? 'config';
-const range = rangeSince(Number(params.get('from') ?? Date.now() - 5 * 60_000));
+const from = Number(params.get('from') ?? Date.now() - 5 * 60_000);
 const WIDTH = 1248;
 
 const meta = {
@@ -43,41 +43,68 @@ const instanceSettings = {
   jsonData: {},
 } as unknown as DataSourceInstanceSettings<PprofOptions>;
 
+declare global {
+  interface Window {
+    /** showView replaces the shown view; the test switches views without reloading the plugin. */
+    showView?: (name: string) => Promise<void>;
+  }
+}
+
+async function viewOf(name: string, plugin: PluginModule['plugin'], ds: DataSource): Promise<React.ReactNode> {
+  // The range ends now whenever a view is shown, as a dashboard's "now" does on refresh.
+  const range = rangeSince(from);
+  if (name === 'config') {
+    const jsonData = await (await fetch('/settings.json')).json();
+    return <ConfigView plugin={plugin} jsonData={jsonData} />;
+  }
+  if (name.startsWith('query-')) {
+    return <QueryEditorView plugin={plugin} ds={ds} type={name.slice('query-'.length)} range={range} />;
+  }
+  switch (name) {
+    case 'annotations':
+      return <AnnotationsEditorView ds={ds} range={range} />;
+    case 'variable':
+      return <VariableEditorView ds={ds} range={range} />;
+    case 'dashboard':
+      return <DashboardView ds={ds} range={range} width={WIDTH} />;
+    case 'flamegraph':
+    case 'flamegraph-diff':
+      return <FlameGraphView ds={ds} range={range} width={WIDTH} diff={name === 'flamegraph-diff'} />;
+  }
+  throw new Error(`unknown view ${JSON.stringify(name)}`);
+}
+
 async function main() {
   const root = createRoot(document.getElementById('root')!);
-  const show = (node: React.ReactNode) =>
+  const show = (name: string, node: React.ReactNode) =>
     root.render(
       <>
         <GlobalStyles />
         <pre hidden data-testid="shared-modules">
           {JSON.stringify(Object.keys(SHARED_MODULES))}
         </pre>
-        <div data-testid="view">{node}</div>
+        {/* A new key per view mounts it afresh, so its queries run as on a page load. */}
+        <div data-testid="view" key={name}>
+          {node}
+        </div>
       </>
     );
   try {
     installGrafanaServices(instanceSettings, { target: ['alpha'] });
     const { plugin } = await loadPlugin();
     const ds = new plugin.DataSourceClass(instanceSettings as never) as DataSource;
+    window.showView = async (name: string) => {
+      delete document.body.dataset.view;
+      show(name, await viewOf(name, plugin, ds));
+      document.body.dataset.view = name;
+    };
     document.body.dataset.loaded = 'true';
-    if (view === 'config') {
-      const jsonData = await (await fetch('/settings.json')).json();
-      show(<ConfigView plugin={plugin} jsonData={jsonData} />);
-    } else if (view.startsWith('query-')) {
-      show(<QueryEditorView plugin={plugin} ds={ds} type={view.slice('query-'.length)} range={range} />);
-    } else if (view === 'annotations') {
-      show(<AnnotationsEditorView ds={ds} range={range} />);
-    } else if (view === 'variable') {
-      show(<VariableEditorView ds={ds} range={range} />);
-    } else if (view === 'dashboard') {
-      show(<DashboardView ds={ds} range={range} width={WIDTH} />);
-    } else if (view === 'flamegraph' || view === 'flamegraph-diff') {
-      show(<FlameGraphView ds={ds} range={range} width={WIDTH} diff={view === 'flamegraph-diff'} />);
-    } else {
-      throw new Error(`unknown view ${JSON.stringify(view)}`);
+    const first = params.get('view');
+    if (first) {
+      await window.showView(first);
     }
   } catch (err) {
-    show(<Alert title="The plugin did not load">{String(err)}</Alert>);
+    show('error', <Alert title="The plugin did not load">{String(err)}</Alert>);
     throw err;
   }
 }

@@ -50,13 +50,7 @@ function Panel({ ds, title, queries, range, width, height = PANEL_HEIGHT, childr
     <div data-testid={`panel ${title}`} data-state={error ? 'error' : frames ? 'done' : 'loading'}>
       <PanelChrome title={title} width={width} height={height} statusMessage={error}>
         {(w, h) =>
-          error ? (
-            <Alert title="Query failed">{error}</Alert>
-          ) : frames ? (
-            children(frames, w, h)
-          ) : (
-            <div>Loading…</div>
-          )
+          error ? <Alert title="Query failed">{error}</Alert> : frames ? children(frames, w, h) : <div>Loading…</div>
         }
       </PanelChrome>
     </div>
@@ -79,11 +73,7 @@ function timeSeries(range: TimeRange) {
 
 function table() {
   const Chart = (frames: DataFrame[], width: number, height: number) =>
-    frames.length > 0 ? (
-      <Table data={processFrames(frames)[0]} width={width} height={height} />
-    ) : (
-      <div>No data</div>
-    );
+    frames.length > 0 ? <Table data={processFrames(frames)[0]} width={width} height={height} /> : <div>No data</div>;
   return Chart;
 }
 
@@ -115,7 +105,9 @@ export function DashboardView({ ds, range, width }: { ds: QueryRunner; range: Ti
           title="Leak suspects of alpha"
           range={range}
           width={half}
-          queries={[{ refId: 'A', queryType: 'suspects', target: 'alpha', by: 'function', output: 'table' } as PprofQuery]}
+          queries={[
+            { refId: 'A', queryType: 'suspects', target: 'alpha', by: 'function', output: 'table' } as PprofQuery,
+          ]}
         >
           {table()}
         </Panel>
