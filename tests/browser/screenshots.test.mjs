@@ -131,13 +131,15 @@ function missingIcon(pathname) {
  * many dashboards: the host loads the built plugin once, and each view is mounted afresh.
  */
 async function open(view, height = 800) {
-  if (!page) {
+  if (page) {
+    // The previous view's test has judged its errors; errors while loading count for this view.
+    errors.length = 0;
+  } else {
     page = await context.newPage();
     errors = watchErrors(page, missingIcon);
     await page.goto(`${baseURL}/index.html?from=${from}`);
     await page.waitForSelector('body[data-loaded=true]', { timeout: 20_000 });
   }
-  errors.length = 0;
   await page.setViewportSize({ width: 1280, height });
   await page.evaluate((name) => window.showView(name), view);
   await page.waitForSelector(`body[data-view="${view}"]`);
