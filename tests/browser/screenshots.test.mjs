@@ -238,36 +238,6 @@ describe('the built plugin in a Grafana-like host', () => {
     await shot(page, 'variable-editor.png', errors);
   });
 
-  test('the dashboard draws the heap series of both targets, the leak suspects and the goroutine verdicts', async () => {
-    for (const target of ['alpha', 'beta']) {
-      await until(
-        `three heap series of ${target}`,
-        heapQuery(target),
-        (f) => f.length === 3 && f.every((x) => rows(x) > 3)
-      );
-    }
-    await until(
-      'a leak suspect in alpha',
-      { queryType: 'suspects', target: 'alpha', by: 'function', output: 'table' },
-      (f) => JSON.stringify(f).includes('main.leakIntoRegistry')
-    );
-    const { page, errors } = await open('dashboard', 700);
-    for (const title of ['Heap of alpha', 'Heap of beta', 'Leak suspects of alpha', 'Goroutine leak verdicts']) {
-      await page.locator(`[data-testid="panel ${title}"][data-state=done]`).waitFor({ timeout: 10_000 });
-    }
-    for (const target of ['alpha', 'beta']) {
-      const panel = page.getByTestId(`panel Heap of ${target}`);
-      // uPlot draws into a canvas; the legend below it names every series.
-      assert.equal((await panel.locator('canvas').count()) > 0, true, `no chart in the ${target} panel`);
-      const legend = (await panel.locator('[data-testid*="legend"], ul, li').allTextContents()).join(' ');
-      for (const metric of ['heap_inuse', 'heap_idle', 'heap_released']) {
-        assert.ok(legend.includes(metric), `legend of ${target} lacks ${metric}: ${legend}`);
-      }
-    }
-    await page.getByTestId('panel Leak suspects of alpha').getByText('main.leakIntoRegistry').first().waitFor();
-    await shot(page, 'dashboard-heap.png', errors);
-  });
-
   test("the flame graph of alpha's heap shows the leaking function", async () => {
     const { page, errors } = await open('flamegraph', 900);
     await page.locator('[data-testid="panel Heap in use of alpha"][data-state=done]').waitFor({ timeout: 10_000 });
@@ -310,5 +280,48 @@ describe('the built plugin in a Grafana-like host', () => {
     );
     assert.ok(comparisonShare > baselineShare, `leak share ${baselineShare}% → ${comparisonShare}%`);
     await shot(page, 'flamegraph-diff.png', errors);
+  });
+
+  test('the dashboard draws the heap series of both targets, the leak suspects and the goroutine verdicts', async () => {
+    for (const target of ['alpha', 'beta']) {
+      await until(
+        `three heap series of ${target}`,
+        heapQuery(target),
+        (f) => f.length === 3 && f.every((x) => rows(x) > 3)
+      );
+    }
+    await until(
+      'a leak suspect in alpha',
+      { queryType: 'suspects', target: 'alpha', by: 'function', output: 'table' },
+      (f) => JSON.stringify(f).includes('main.leakIntoRegistry')
+    );
+    await until(
+      'a growing goroutine group in beta',
+      { queryType: 'goroutines', targets: ['beta'], output: 'verdicts' },
+      (f) => JSON.stringify(f).includes('growing')
+    );
+    const { page, errors } = await open('dashboard', 700);
+    for (const title of ['Heap of alpha', 'Heap of beta', 'Leak suspects of alpha', 'Goroutine leak verdicts']) {
+      await page.locator(`[data-testid="panel ${title}"][data-state=done]`).waitFor({ timeout: 10_000 });
+    }
+    for (const target of ['alpha', 'beta']) {
+      const panel = page.getByTestId(`panel Heap of ${target}`);
+      // uPlot draws into a canvas; the legend below it names every series.
+      assert.equal((await panel.locator('canvas').count()) > 0, true, `no chart in the ${target} panel`);
+      const series = await panel
+        .locator('[data-testid^="data-testid VizLegend series "]')
+        .evaluateAll((els) => els.map((e) => e.dataset.testid.slice('data-testid VizLegend series '.length)));
+      assert.equal(series.length, 3, `legend of ${target}: ${series}`);
+      for (const metric of ['heap_inuse', 'heap_idle', 'heap_released']) {
+        assert.ok(
+          series.some((name) => name.startsWith(metric) && name.includes(`target="${target}"`)),
+          `legend of ${target} lacks ${metric}: ${series}`
+        );
+      }
+    }
+    await page.getByTestId('panel Leak suspects of alpha').getByText('main.leakIntoRegistry').first().waitFor();
+    // beta leaks goroutines at a steady rate: its group is judged growing.
+    await page.getByTestId('panel Goroutine leak verdicts').getByText('growing', { exact: true }).first().waitFor();
+    await shot(page, 'dashboard-heap.png', errors);
   });
 });
