@@ -12,7 +12,7 @@ import { request } from './data';
 
 /** The editors of the built plugin, each mounted with the props Grafana gives it. */
 
-/** EDITOR_QUERIES are the queries the query editor views open with, one per query type. */
+/** EDITOR_QUERIES are the queries the editor views open with, one per query type. */
 export const EDITOR_QUERIES: Record<string, PprofQuery> = {
   runtime: { refId: 'A', queryType: 'runtime', targets: [], metrics: ['heap_inuse', 'heap_idle'] } as PprofQuery,
   profile: {

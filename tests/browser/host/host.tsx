@@ -7,7 +7,7 @@ import type { DataSource } from '../../../src/datasource';
 import type { PprofOptions } from '../../../src/types/config';
 import { installGrafanaServices } from '../harness/grafana';
 import { rangeSince } from './data';
-import { AnnotationsEditorView, ConfigView, QueryEditorView, VariableEditorView } from './editors';
+import { AnnotationsEditorView, ConfigView, EDITOR_QUERIES, QueryEditorView, VariableEditorView } from './editors';
 import { loadPlugin, MODULE_URL, PluginModule, SHARED_MODULES } from './loader';
 import { DashboardView, FlameGraphView } from './panels';
 
@@ -57,8 +57,9 @@ async function viewOf(name: string, plugin: PluginModule['plugin'], ds: DataSour
     const jsonData = await (await fetch('/settings.json')).json();
     return <ConfigView plugin={plugin} jsonData={jsonData} />;
   }
-  if (name.startsWith('query-')) {
-    return <QueryEditorView plugin={plugin} ds={ds} type={name.slice('query-'.length)} range={range} />;
+  const queryType = name.startsWith('query-') ? name.slice('query-'.length) : undefined;
+  if (queryType && queryType in EDITOR_QUERIES) {
+    return <QueryEditorView plugin={plugin} ds={ds} type={queryType} range={range} />;
   }
   switch (name) {
     case 'annotations':
