@@ -37,8 +37,8 @@ export default defineConfig([
   },
   ...baseConfig,
   {
-    // The browser tests' page is TypeScript outside src/, type-checked with its own project.
-    files: ['tests/browser/harness/**/*.{ts,tsx}'],
+    // The browser tests' pages are TypeScript outside src/, type-checked with their own project.
+    files: ['tests/browser/harness/**/*.{ts,tsx}', 'tests/browser/host/**/*.{ts,tsx}'],
     languageOptions: {
       parserOptions: {
         project: './tests/browser/tsconfig.json',

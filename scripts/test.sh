@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command: static checks, Go unit, fuzz and integration tests, frontend
-# checks and tests, and the production build of both halves of the plugin.
+# checks and tests, the production build of both halves of the plugin, and browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,13 +44,15 @@ npm run test:ci
 step "frontend against the oldest supported Grafana packages"
 bash scripts/check-grafana-min.sh
 
-step "browser tests: the editors in headless Chromium against the real backend and demo services"
-node --test tests/browser/
-
 step "build: frontend bundle and backend binary (the compose file's builder stage runs the same script)"
 bash scripts/build.sh
 test -s dist/module.js
 test -x dist/gpx_pprof_linux_amd64
+
+step "browser tests: the editors, and the built module.js in a Grafana-like host, in headless Chromium against the real backend and demo services"
+# After the build: the screenshot test loads dist/module.js as Grafana would.
+node --test tests/browser/
+
 step "compose file: valid, and its builder stage builds the plugin as this script does"
 # No Docker engine runs here, so the images are not built; the file is checked as compose reads it.
 docker-compose -f docker-compose.yaml config -q

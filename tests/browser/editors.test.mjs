@@ -5,70 +5,20 @@
 //
 // Run: node --test tests/browser/   (needs Chromium: CHROMIUM or `chromium` on PATH)
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { chromiumArgs, chromiumPath, closedAddress, goBuild, root, start, stopAll, watchErrors } from './lib.mjs';
+
 const work = mkdtempSync(path.join(tmpdir(), 'pprof-browser-'));
 // Screenshots are kept for people to look at; CI can collect them.
 const shots = process.env.SCREENSHOT_DIR ?? path.join(root, 'test-results', 'browser');
-const children = [];
 let browser;
 let baseURL;
-
-function chromiumPath() {
-  if (process.env.CHROMIUM) {
-    return process.env.CHROMIUM;
-  }
-  try {
-    return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], {
-      encoding: 'utf8',
-    }).trim();
-  } catch {
-    throw new Error("Chromium not found: install Debian's chromium package or set CHROMIUM to its path");
-  }
-}
-
-/** start runs a program that prints "listening on <url>" first and returns that URL. */
-function start(bin, args) {
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    const timer = setTimeout(() => reject(new Error(`${bin} did not start within 30 s`)), 30_000);
-    child.once('exit', (code) => reject(new Error(`${bin} exited with ${code}`)));
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      const m = /^listening on (\S+)/.exec(line);
-      m ? resolve(m[1]) : reject(new Error(`${bin}: unexpected first line ${JSON.stringify(line)}`));
-    });
-  });
-}
-
-/** closedAddress returns a URL nothing listens on: a target that refuses connections. */
-async function closedAddress() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}
-
-function goBuild(pkg, out) {
-  execFileSync('go', ['build', '-o', out, pkg], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, CGO_ENABLED: '0' },
-  });
-  return out;
-}
 
 before(async () => {
   const site = path.join(work, 'site');
@@ -92,36 +42,21 @@ before(async () => {
   baseURL = await start(server, ['-static', site, '-json-data', JSON.stringify(jsonData)]);
   browser = await chromium.launch({
     executablePath: chromiumPath(),
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'],
+    args: chromiumArgs,
   });
   mkdirSync(shots, { recursive: true });
 });
 
 after(async () => {
   await browser?.close();
-  for (const c of children) {
-    c.kill('SIGKILL');
-  }
+  stopAll();
   rmSync(work, { recursive: true, force: true });
 });
 
 /** open loads the page and fails the test on any error the page logs or throws. */
 async function open(query) {
   const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  // Grafana's fonts ship with the Grafana server, not with any npm package: the page falls
-  // back to system fonts, and their requests are the only ones allowed to fail.
-  page.on('response', (res) => {
-    if (res.status() >= 400 && !new URL(res.url()).pathname.startsWith('/public/fonts/')) {
-      errors.push(`${res.status()} ${res.url()}`);
-    }
-  });
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) {
-      errors.push(msg.text());
-    }
-  });
+  const errors = watchErrors(page);
   await page.goto(`${baseURL}/index.html${query}`);
   return { page, errors };
 }
