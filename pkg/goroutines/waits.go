@@ -34,18 +34,19 @@ func (w *waitStats) add(g *SummaryGroup, staleMin int) {
 	if w.states == nil {
 		w.states, w.hist = map[string]int{}, map[int]int{}
 	}
+	idle := IdleByDesign(g)
 	for st, n := range g.States {
 		w.states[st] += n
 		shown := 0
 		for m, c := range g.Waits[st] {
 			w.hist[m] += c
 			shown += c
-			if m >= staleMin && StaleEligible(st) {
+			if m >= staleMin && StaleEligible(st) && !idle {
 				w.stale += c
 			}
 		}
 		w.hist[0] += n - shown
-		if staleMin == 0 && StaleEligible(st) {
+		if staleMin == 0 && StaleEligible(st) && !idle {
 			w.stale += n - shown
 		}
 	}
