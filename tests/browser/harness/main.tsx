@@ -85,7 +85,10 @@ function QueryPane() {
     ...(datasource.getDefaultQuery(CoreApp.PanelEditor) as Omit<PprofQuery, 'refId'>),
   }));
   const [runs, setRuns] = useState(0);
-  const [result, setResult] = useState<ReturnType<typeof summarize> | undefined>();
+  // Each answer remembers the run it belongs to: until this run's arrives, no answer is shown, so
+  // a test waiting for it cannot read the previous run's.
+  const [answer, setAnswer] = useState<{ run: number; result: ReturnType<typeof summarize> } | undefined>();
+  const result = answer?.run === runs ? answer.result : undefined;
 
   useEffect(() => {
     const to = dateTime();
@@ -102,8 +105,8 @@ function QueryPane() {
       startTime: Date.now(),
     } as DataQueryRequest<PprofQuery>;
     const sub = datasource.query(request).subscribe({
-      next: (res) => setResult(summarize(res as DataQueryResponse)),
-      error: (err: Error) => setResult({ error: String(err.message ?? err), frames: [] }),
+      next: (res) => setAnswer({ run: runs, result: summarize(res as DataQueryResponse) }),
+      error: (err: Error) => setAnswer({ run: runs, result: { error: String(err.message ?? err), frames: [] } }),
     });
     return () => sub.unsubscribe();
     // The panel runs when onRunQuery is called, not on every keystroke.
