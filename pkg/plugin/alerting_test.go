@@ -1,13 +1,11 @@
 package plugin
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"expvar"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/pprof"
@@ -19,14 +17,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grafana/dataplane/sdata/numeric"
-	"github.com/grafana/dataplane/sdata/timeseries"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/leakwatch/pprof-datasource/internal/alertrules"
 	"github.com/leakwatch/pprof-datasource/pkg/metrics"
 	"github.com/leakwatch/pprof-datasource/pkg/models"
 )
@@ -36,7 +33,6 @@ const (
 	datasourcesYML = "../../provisioning/datasources/datasources.yml"
 	// pluginID is the plugin's id, as data sources and dashboards reference it.
 	pluginID = "leakwatch-pprof-datasource"
-	exprUID  = "__expr__"
 )
 
 // bundledDashboards returns the uids of the dashboards the plugin ships, read from the
@@ -51,47 +47,13 @@ func bundledDashboards(t *testing.T) []string {
 	return uids
 }
 
-// The file provisioning format of Grafana alerting, as far as these rules use it. Decoding
-// with KnownFields makes a misspelt key fail instead of being silently ignored by the test
-// (Grafana would ignore it too, and the rule would not do what it says).
-type alertFile struct {
-	APIVersion int          `yaml:"apiVersion"`
-	Groups     []alertGroup `yaml:"groups"`
-}
-
-type alertGroup struct {
-	OrgID    int64       `yaml:"orgId"`
-	Name     string      `yaml:"name"`
-	Folder   string      `yaml:"folder"`
-	Interval string      `yaml:"interval"`
-	Rules    []alertRule `yaml:"rules"`
-}
-
-type alertRule struct {
-	UID          string            `yaml:"uid"`
-	Title        string            `yaml:"title"`
-	Condition    string            `yaml:"condition"`
-	Data         []alertQuery      `yaml:"data"`
-	NoDataState  string            `yaml:"noDataState"`
-	ExecErrState string            `yaml:"execErrState"`
-	For          string            `yaml:"for"`
-	Annotations  map[string]string `yaml:"annotations"`
-	Labels       map[string]string `yaml:"labels"`
-	IsPaused     bool              `yaml:"isPaused"`
-}
-
-type alertQuery struct {
-	RefID             string             `yaml:"refId"`
-	RelativeTimeRange *relativeTimeRange `yaml:"relativeTimeRange"`
-	DatasourceUID     string             `yaml:"datasourceUid"`
-	Model             map[string]any     `yaml:"model"`
-}
-
-// relativeTimeRange is in seconds before the evaluation time.
-type relativeTimeRange struct {
-	From int64 `yaml:"from"`
-	To   int64 `yaml:"to"`
-}
+// The alerting provisioning format, decoded strictly (see alertrules.Decode).
+type (
+	alertFile  = alertrules.File
+	alertGroup = alertrules.Group
+	alertRule  = alertrules.Rule
+	alertQuery = alertrules.Query
+)
 
 // provisionedRule is a rule with the file and group it came from, for messages.
 type provisionedRule struct {
@@ -115,12 +77,8 @@ func loadAlertFiles(t *testing.T) map[string]alertFile {
 	for _, p := range paths {
 		raw, err := os.ReadFile(p)
 		require.NoError(t, err)
-		dec := yaml.NewDecoder(bytes.NewReader(raw))
-		dec.KnownFields(true)
-		var f alertFile
-		require.NoError(t, dec.Decode(&f), "%s does not decode as alerting provisioning", p)
-		var extra any
-		require.ErrorIs(t, dec.Decode(&extra), io.EOF, "%s holds more than one YAML document", p)
+		f, err := alertrules.Decode(raw)
+		require.NoError(t, err, "%s does not decode as one alerting provisioning document", p)
 		out[filepath.Base(p)] = f
 	}
 	return out
@@ -164,7 +122,7 @@ func provisionedDatasourceUID(t *testing.T) string {
 	return ""
 }
 
-func isExpression(q alertQuery) bool { return q.DatasourceUID == exprUID }
+func isExpression(q alertQuery) bool { return q.IsExpression() }
 
 var mathRefRE = regexp.MustCompile(`\$\{([^}]+)\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
 
@@ -491,50 +449,19 @@ func number(v any, def int64) int64 {
 // instancesOf reads a response the way Grafana's expression engine does (the dataplane path
 // picked by the first frame's type) and returns the label set of every instance.
 func instancesOf(dr backend.DataResponse) ([]data.Labels, error) {
-	if dr.Error != nil {
-		return nil, dr.Error
-	}
-	if len(dr.Frames) == 0 || dr.Frames[0].Meta == nil {
+	ins, err := alertrules.FromResponse(dr)
+	if errors.Is(err, alertrules.ErrNoData) {
 		return nil, errors.New("no typed frames: Grafana would take the legacy path or report no data")
 	}
-	if v := dr.Frames[0].Meta.TypeVersion; v.IsZero() {
-		return nil, errors.New("frame type version is zero: Grafana would not read the frames as dataplane data")
+	if err != nil {
+		return nil, err
 	}
 	var labels []data.Labels
-	switch dr.Frames[0].Meta.Type {
-	case data.FrameTypeNumericMulti:
-		rd, err := numeric.CollectionReaderFromFrames(dr.Frames)
-		if err != nil {
-			return nil, err
+	for _, in := range ins {
+		if in.Null {
+			return nil, fmt.Errorf("instance %s has no value", in.Labels)
 		}
-		c, err := rd.GetCollection(false) // the library does not implement data validation for numbers
-		if err != nil {
-			return nil, err
-		}
-		for _, ref := range c.Refs {
-			v, empty, err := ref.NullableFloat64Value()
-			if err != nil {
-				return nil, err
-			}
-			if empty || v == nil {
-				return nil, fmt.Errorf("instance %s has no value", ref.GetLabels())
-			}
-			labels = append(labels, ref.GetLabels())
-		}
-	case data.FrameTypeTimeSeriesMulti:
-		rd, err := timeseries.CollectionReaderFromFrames(dr.Frames)
-		if err != nil {
-			return nil, err
-		}
-		c, err := rd.GetCollection(true)
-		if err != nil {
-			return nil, err
-		}
-		for _, ref := range c.Refs {
-			labels = append(labels, ref.GetLabels())
-		}
-	default:
-		return nil, fmt.Errorf("frame type %q is neither numeric-multi nor timeseries-multi", dr.Frames[0].Meta.Type)
+		labels = append(labels, in.Labels)
 	}
 	seen := map[string]bool{}
 	for _, l := range labels {
@@ -594,7 +521,7 @@ func TestAlertRuleQueriesReturnAlertableFrames(t *testing.T) {
 			require.NoError(t, err)
 			queries = append(queries, ruleQuery{
 				rule: r.UID, refID: q.RefID, model: q.Model, json: js,
-				span:  time.Duration(q.RelativeTimeRange.From-q.RelativeTimeRange.To) * time.Second,
+				span:  q.RelativeTimeRange.Span(),
 				every: time.Duration(number(q.Model["intervalMs"], 1000)) * time.Millisecond,
 				max:   number(q.Model["maxDataPoints"], 43200),
 			})

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,13 +10,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/leakwatch/pprof-datasource/internal/alertrules"
 )
 
 // The compose demo promises that within five minutes of `docker compose up` at least one
 // provisioned alert rule fires. No Docker engine runs where the tests run, so this rehearses
 // the demo without it: the three demo services with the exact flags docker-compose.yaml gives
 // them, the plugin binary with the provisioned data source's settings (only the service
-// addresses differ), and the provisioned rules evaluated against it on their schedule.
+// addresses differ), and the provisioned rules evaluated against it on their schedule (internal/alertrules).
 
 const (
 	composeFile = "../../docker-compose.yaml"
@@ -81,9 +82,9 @@ func TestComposeDemoFiresAnAlertWithinFiveMinutes(t *testing.T) {
 	}
 	jsonData["storagePath"] = filepath.Join(t.TempDir(), "store")
 
-	rules, err := loadProvisionedRules(rulesFile)
+	rules, err := alertrules.Load(rulesFile)
 	require.NoError(t, err)
-	var promised alertRuleDef
+	var promised alertrules.Scheduled
 	for _, r := range rules {
 		if r.UID == promisedRule {
 			promised = r
@@ -94,11 +95,12 @@ func TestComposeDemoFiresAnAlertWithinFiveMinutes(t *testing.T) {
 	require.NoError(t, err)
 	// Grafana evaluates the group every interval: the rule turns pending at the first evaluation
 	// after its condition holds and fires at the first one at least `for` later.
-	budget := demoPromise - pendingFor - promised.interval
-	require.Positive(t, budget, "the rule's for (%s) and interval (%s) alone exceed the promise", pendingFor, promised.interval)
+	budget := demoPromise - pendingFor - promised.Interval
+	require.Positive(t, budget, "the rule's for (%s) and interval (%s) alone exceed the promise", pendingFor, promised.Interval)
 
 	p := startPlugin(t, pluginBin)
 	s := settings{UID: "compose-demo", JSONData: jsonData, Updated: time.Now()}
+	run := ruleRunner(p, s)
 	start := time.Now()
 	health := p.checkHealth(t, s)
 	t.Logf("Save & test: %s", health.Message)
@@ -109,14 +111,14 @@ func TestComposeDemoFiresAnAlertWithinFiveMinutes(t *testing.T) {
 		now := time.Now()
 		last = map[string]map[string]float64{}
 		for _, r := range rules {
-			values, nodes, err := evaluateRule(p, s, r, now)
+			values, nodes, err := alertrules.Evaluate(r.Rule, run, now)
 			require.NoError(t, err)
 			if r.UID == promisedRule {
 				t.Logf("%s after %s: %s", r.UID, now.Sub(start).Round(time.Second), nodes)
 			}
 			last[r.UID] = values
 			for _, key := range sortedKeys(values) {
-				if values[key] != 0 && !math.IsNaN(values[key]) {
+				if alertrules.Firing(values[key]) {
 					if _, seen := firstTrue[r.UID+" "+key]; !seen {
 						firstTrue[r.UID+" "+key] = now.Sub(start)
 						t.Logf("%s: condition true for %s after %s", r.UID, key, now.Sub(start).Round(time.Second))
@@ -133,9 +135,9 @@ func TestComposeDemoFiresAnAlertWithinFiveMinutes(t *testing.T) {
 	t.Logf("last evaluation: %v", last)
 	require.True(t, promisedTrue(last[promisedRule]),
 		"%s did not hold for %s within %s (the promise %s minus for %s and the group interval %s): %v",
-		promisedRule, promisedTarget, budget, demoPromise, pendingFor, promised.interval, last[promisedRule])
+		promisedRule, promisedTarget, budget, demoPromise, pendingFor, promised.Interval, last[promisedRule])
 	t.Logf("%s holds for %s after %s: fires by about %s after start (promise %s)",
-		promisedRule, promisedTarget, elapsed.Round(time.Second), (elapsed + pendingFor + promised.interval).Round(time.Second), demoPromise)
+		promisedRule, promisedTarget, elapsed.Round(time.Second), (elapsed + pendingFor + promised.Interval).Round(time.Second), demoPromise)
 
 	// The services without a goroutine leak must not be flagged by the same rule.
 	for key, v := range last[promisedRule] {
@@ -148,7 +150,7 @@ func TestComposeDemoFiresAnAlertWithinFiveMinutes(t *testing.T) {
 // promisedTrue tells whether the promised rule's condition holds for the promised target.
 func promisedTrue(values map[string]float64) bool {
 	for key, v := range values {
-		if strings.Contains(key, "target="+promisedTarget) && v != 0 && !math.IsNaN(v) {
+		if strings.Contains(key, "target="+promisedTarget) && alertrules.Firing(v) {
 			return true
 		}
 	}

@@ -1,4 +1,4 @@
-package integration
+package alertrules
 
 import (
 	"testing"
@@ -8,20 +8,20 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestAlertMathEvaluator checks the local evaluator on the provisioned rules' own math
-// expressions, so that a wrong precedence or label join cannot make the compose rehearsal pass.
+// TestAlertMathEvaluator checks the evaluator on the provisioned rules' own math expressions,
+// so that a wrong precedence or label join cannot make a rule look like it fires.
 func TestAlertMathEvaluator(t *testing.T) {
-	num := func(target string, v float64) instance {
-		return instance{labels: data.Labels{"target": target}, number: v}
+	num := func(target string, v float64) Instance {
+		return Instance{Labels: data.Labels{"target": target}, Number: v}
 	}
 	cases := []struct {
 		expr   string
-		inputs map[string][]instance
+		inputs map[string][]Instance
 		want   map[string]float64
 	}{
 		{
 			expr: "$D >= 0.9 && $E >= 0.2 && $E >= 1.5 * $F",
-			inputs: map[string][]instance{
+			inputs: map[string][]Instance{
 				"D": {num("a", 0.95), num("b", 0.95)},
 				"E": {num("a", 0.3), num("b", 0.3)},
 				"F": {num("a", 0.1), num("b", 0.25)}, // 1.5*0.25 = 0.375 > 0.3
@@ -30,16 +30,16 @@ func TestAlertMathEvaluator(t *testing.T) {
 		},
 		{
 			expr: "$A > 0 && $B > 60",
-			inputs: map[string][]instance{
+			inputs: map[string][]Instance{
 				// The signal instance carries one label more than the slope: they still join.
-				"A": {{labels: data.Labels{"target": "a", "signal": "growing"}, number: 2}, {labels: data.Labels{"target": "b", "signal": "growing"}, number: 1}},
+				"A": {{Labels: data.Labels{"target": "a", "signal": "growing"}, Number: 2}, {Labels: data.Labels{"target": "b", "signal": "growing"}, Number: 1}},
 				"B": {num("a", 61), num("b", 59)},
 			},
 			want: map[string]float64{"signal=growing, target=a": 1, "signal=growing, target=b": 0},
 		},
 		{
 			expr:   "-($A - 2) * 3 > -4 || $A == 10",
-			inputs: map[string][]instance{"A": {num("a", 3), num("b", 10), num("c", 4)}},
+			inputs: map[string][]Instance{"A": {num("a", 3), num("b", 10), num("c", 4)}},
 			want:   map[string]float64{"target=a": 1, "target=b": 1, "target=c": 0},
 		},
 	}
@@ -50,7 +50,7 @@ func TestAlertMathEvaluator(t *testing.T) {
 		require.NoError(t, err, c.expr)
 		got := map[string]float64{}
 		for _, in := range out {
-			got[in.labels.String()] = in.number
+			got[in.Labels.String()] = in.Number
 		}
 		assert.Equal(t, c.want, got, c.expr)
 	}
@@ -60,9 +60,21 @@ func TestAlertMathEvaluator(t *testing.T) {
 	_, err = parseMath("abs($A)")
 	assert.Error(t, err, "functions are outside the subset and must not be guessed")
 
-	series := map[string][]instance{"A": {{labels: data.Labels{"target": "a"}, isSeries: true, series: []float64{1, 2}}}}
+	series := map[string][]Instance{"A": {{Labels: data.Labels{"target": "a"}, IsSeries: true, Series: []float64{1, 2}}}}
 	e, err := parseMath("$A > 1")
 	require.NoError(t, err)
 	_, err = e.eval(series)
 	assert.ErrorContains(t, err, "reduce it first")
+}
+
+func TestDecodeIsStrict(t *testing.T) {
+	_, err := Decode([]byte("apiVersion: 1\ngroups:\n  - name: g\n    interval: 1m\n    rules:\n      - uid: r\n        condtion: C\n"))
+	assert.ErrorContains(t, err, "condtion", "a misspelt key is an error")
+
+	_, err = Decode([]byte("apiVersion: 1\n---\napiVersion: 1\n"))
+	assert.ErrorContains(t, err, "more than one YAML document")
+
+	f, err := Decode([]byte("apiVersion: 1\ngroups:\n  - name: g\n    interval: 1m\n    rules:\n      - uid: r\n        condition: C\n"))
+	require.NoError(t, err)
+	assert.Equal(t, "C", f.Groups[0].Rules[0].Condition)
 }
