@@ -9,7 +9,7 @@ import { copyFile, cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { builtModule } from './lib.mjs';
+import { builtModule, copyIcons, PAGE_BUNDLE } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -58,23 +58,14 @@ const bundlerInterop = {
 
 await mkdir(out, { recursive: true });
 await build({
+  ...PAGE_BUNDLE,
   entryPoints: [path.join(here, 'host', 'host.tsx')],
-  bundle: true,
   outdir: out,
-  format: 'iife',
-  target: 'es2022',
-  jsx: 'automatic',
-  minify: true,
-  logLevel: 'warning',
   plugins: [bundlerInterop],
-  define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
-  loader: { '.svg': 'text', '.woff': 'file', '.woff2': 'file', '.png': 'file', '.ttf': 'file' },
 });
 await copyFile(path.join(here, 'host', 'index.html'), path.join(out, 'index.html'));
 await cp(path.join(root, 'dist'), path.join(out, 'public/plugins/leakwatch-pprof-datasource'), { recursive: true });
 await mkdir(path.join(out, 'systemjs/extras'), { recursive: true });
 await copyFile(path.join(root, 'node_modules/systemjs/dist/system.js'), path.join(out, 'systemjs/system.js'));
 await copyFile(path.join(root, 'node_modules/systemjs/dist/extras/amd.js'), path.join(out, 'systemjs/extras/amd.js'));
-await cp(path.join(root, 'node_modules/@grafana/ui/dist/public/img/icons'), path.join(out, 'public/build/img/icons'), {
-  recursive: true,
-});
+await copyIcons(out);

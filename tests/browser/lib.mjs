@@ -2,6 +2,7 @@
 // against, finding Chromium, and opening pages that fail the test on any error.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -115,4 +116,31 @@ export function amdDependencies(source) {
     throw new Error('dist/module.js is not an AMD module: no define([...]) header');
   }
   return JSON.parse(m[1]);
+}
+
+/**
+ * PAGE_BUNDLE is how both test pages are bundled with esbuild: one minified browser script
+ * with the production builds of React and the @grafana packages, and their assets inlined or
+ * copied.
+ */
+export const PAGE_BUNDLE = {
+  bundle: true,
+  format: 'iife',
+  target: 'es2022',
+  jsx: 'automatic',
+  minify: true,
+  logLevel: 'warning',
+  define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
+  loader: { '.svg': 'text', '.woff': 'file', '.woff2': 'file', '.png': 'file', '.ttf': 'file' },
+};
+
+/** copyIcons serves @grafana/ui's icons under Grafana's public path, where its icon buttons fetch them. */
+export async function copyIcons(out) {
+  await cp(
+    path.join(root, 'node_modules/@grafana/ui/dist/public/img/icons'),
+    path.join(out, 'public/build/img/icons'),
+    {
+      recursive: true,
+    }
+  );
 }

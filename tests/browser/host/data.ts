@@ -17,6 +17,16 @@ import { lastValueFrom, Observable } from 'rxjs';
 import type { PprofQuery } from '../../../src/types/query';
 
 /** QueryRunner is the part of the plugin's DataSource class a panel runs queries with. */
+/** HEAP_PROFILE_QUERY is alpha's heap flame graph, which the profile editor and panels show. */
+export const HEAP_PROFILE_QUERY = {
+  refId: 'A',
+  queryType: 'profile',
+  target: 'alpha',
+  profileType: 'heap',
+  sampleType: 'inuse_space',
+  output: 'flamegraph',
+} as PprofQuery;
+
 export interface QueryRunner {
   query(request: DataQueryRequest<PprofQuery>): Observable<DataQueryResponse> | Promise<DataQueryResponse>;
 }

@@ -8,22 +8,14 @@ import type { PprofQuery } from '../../../src/types/query';
 import type { VariableQuery } from '../../../src/types/variables';
 import { settingsFixture } from '../../../src/test/settings';
 import { PluginModule } from './loader';
-import { request } from './data';
+import { HEAP_PROFILE_QUERY, request } from './data';
 
 /** The editors of the built plugin, each mounted with the props Grafana gives it. */
 
 /** EDITOR_QUERIES are the queries the editor views open with, one per query type. */
 export const EDITOR_QUERIES: Record<string, PprofQuery> = {
   runtime: { refId: 'A', queryType: 'runtime', targets: [], metrics: ['heap_inuse', 'heap_idle'] } as PprofQuery,
-  profile: {
-    refId: 'A',
-    queryType: 'profile',
-    target: 'alpha',
-    profileType: 'heap',
-    sampleType: 'inuse_space',
-    output: 'flamegraph',
-    baseline: 'rangeStart',
-  } as PprofQuery,
+  profile: { ...HEAP_PROFILE_QUERY, baseline: 'rangeStart' } as PprofQuery,
   suspects: { refId: 'A', queryType: 'suspects', target: 'alpha', by: 'function', output: 'table' } as PprofQuery,
   goroutines: { refId: 'A', queryType: 'goroutines', targets: [], output: 'verdicts' } as PprofQuery,
   annotations: { refId: 'Anno', queryType: 'annotations', targets: [], events: ['restarts', 'pins'] } as PprofQuery,

@@ -5,7 +5,7 @@ import { config } from '@grafana/runtime';
 import { Alert, LegendDisplayMode, PanelChrome, Table, TimeSeries } from '@grafana/ui';
 
 import type { PprofQuery } from '../../../src/types/query';
-import { processFrames, QueryRunner, useQuery } from './data';
+import { HEAP_PROFILE_QUERY, processFrames, QueryRunner, useQuery } from './data';
 
 /**
  * Panels drawn by Grafana's published visualisation components from the frames the plugin's
@@ -127,15 +127,7 @@ export function DashboardView({ ds, range, width }: { ds: QueryRunner; range: Ti
 
 /** FlameGraphView is a flame graph panel of alpha's heap, or its diff against the range start. */
 export function FlameGraphView(props: { ds: QueryRunner; range: TimeRange; width: number; diff: boolean }) {
-  const query = {
-    refId: 'A',
-    queryType: 'profile',
-    target: 'alpha',
-    profileType: 'heap',
-    sampleType: 'inuse_space',
-    output: 'flamegraph',
-    ...(props.diff ? { baseline: 'rangeStart' } : {}),
-  } as PprofQuery;
+  const query = { ...HEAP_PROFILE_QUERY, ...(props.diff ? { baseline: 'rangeStart' } : {}) } as PprofQuery;
   const title = props.diff ? 'Heap in use of alpha: now against the range start' : 'Heap in use of alpha';
   return (
     <Panel ds={props.ds} title={title} range={props.range} width={props.width} height={1000} queries={[query]}>
